@@ -1,0 +1,69 @@
+"""The Litestar application, assembled from settings by :func:`create_app`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from backend import db, pii
+from backend.config import Settings, load_settings
+from backend.http.auth import AuthController
+from backend.http.deps import DEPENDENCIES
+from backend.http.errors import EXCEPTION_HANDLERS
+from backend.http.health import healthz, readyz
+from backend.http.party import PartyController
+from backend.http.people import PEOPLE_CONTROLLERS
+from backend.http.staff import StaffController
+from backend.http.units import UNIT_CONTROLLERS
+
+MAX_BODY_BYTES = 2 * 1024 * 1024
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        pii.configure(settings.pii_key)
+        engine = db.ensure_engine(settings)
+        await db.open_pool(engine)
+        try:
+            yield
+        finally:
+            await db.close_pool(engine)
+
+    app = Litestar(
+        route_handlers=[
+            healthz,
+            readyz,
+            AuthController,
+            *UNIT_CONTROLLERS,
+            *PEOPLE_CONTROLLERS,
+            StaffController,
+            PartyController,
+        ],
+        dependencies=DEPENDENCIES,
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[lifespan],
+        request_max_body_size=MAX_BODY_BYTES,
+        openapi_config=OpenAPIConfig(
+            title="gridgov",
+            version="0.1.0",
+            description="网格化治理后端 API — grassroots grid governance. Errors are "
+            "`{code, message, data}`; send `Accept-Language: en` for English messages.",
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin(), ScalarRenderPlugin(path="/scalar")],
+            components=Components(
+                security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}
+            ),
+            security=[{"bearer": []}],
+        ),
+        debug=False,
+    )
+    app.state.settings = settings
+    return app

@@ -1,0 +1,156 @@
+"""Settings read from the environment into one frozen object.
+
+Nothing here runs at import time: callers build settings with :func:`load_settings`, so tests
+and the CLI can choose their own environment and a bad setting is reported where it is used.
+Every secret may also come from ``NAME_FILE`` (a Docker/Kubernetes secret file).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+Env = Literal["dev", "prod"]
+
+#: Values that only make sense on a developer machine; production refuses them.
+DEV_SECRET_KEY = "dev-secret-key-not-for-production"
+DEV_PII_KEY = "dev-pii-key-not-for-production"
+MIN_SECRET_LENGTH = 32
+
+
+class SettingsError(RuntimeError):
+    """The environment cannot start the service; the message says what to set."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: Env
+    database_url: str
+    media_url: str
+    broker_url: str
+    secret_key: str
+    pii_key: str
+    var_dir: Path
+    token_ttl_hours: int = 12
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_ip: int = 30
+    login_window_minutes: int = 15
+    default_language: str = "zh-CN"
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def sqlite_path(self) -> Path:
+        if not self.is_sqlite:
+            raise SettingsError("GRIDGOV_DATABASE_URL is not a SQLite URL")
+        return Path(self.database_url.removeprefix("sqlite:///"))
+
+
+#: name, default (None = derived), description — also the source of the README table.
+SETTINGS_DOC: tuple[tuple[str, str, str], ...] = (
+    ("GRIDGOV_ENV", "dev", "`dev` or `prod`; `prod` refuses to start without real secrets."),
+    (
+        "GRIDGOV_DATABASE_URL",
+        "sqlite:///./var/gridgov.sqlite3",
+        "`sqlite:///PATH` (embedded) or `postgresql://user:pass@host:port/db` (asyncpg).",
+    ),
+    (
+        "GRIDGOV_MEDIA_URL",
+        "file://./var/media",
+        "`file://DIR` (local folder) or `s3://KEY:SECRET@HOST:PORT/BUCKET?region=…&secure=0`.",
+    ),
+    (
+        "GRIDGOV_BROKER_URL",
+        "filesystem://./var/broker",
+        "Celery broker: `redis://host:6379/0` in production; the default needs no server.",
+    ),
+    ("GRIDGOV_SECRET_KEY", "(dev value)", "Signs tokens and URLs; ≥ 32 characters in prod."),
+    (
+        "GRIDGOV_PII_KEY",
+        "(dev value)",
+        "Encrypts phone/ID numbers at rest; ≥ 32 characters in prod.",
+    ),
+    ("GRIDGOV_VAR_DIR", "./var", "Where the embedded defaults keep their files."),
+    ("GRIDGOV_TOKEN_TTL_HOURS", "12", "Lifetime of a staff bearer token."),
+    ("GRIDGOV_LANGUAGE", "zh-CN", "Language of messages when a request does not ask for one."),
+)
+
+
+def _read(environ: Mapping[str, str], name: str) -> str | None:
+    """A value from ``NAME`` or from the file named by ``NAME_FILE``."""
+    value = environ.get(name)
+    if value:
+        return value
+    path = environ.get(f"{name}_FILE")
+    if path:
+        try:
+            return Path(path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise SettingsError(f"{name}_FILE={path} cannot be read: {exc}") from exc
+    return None
+
+
+def _int(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = _read(environ, name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from ``environ`` (default: the process environment).
+
+    In ``prod`` every missing or development secret is listed in one error, so an operator
+    fixes them all at once instead of one restart per variable.
+    """
+    environ = os.environ if environ is None else environ
+    env = (_read(environ, "GRIDGOV_ENV") or "dev").strip().lower()
+    if env not in ("dev", "prod"):
+        raise SettingsError(f"GRIDGOV_ENV must be 'dev' or 'prod', got {env!r}")
+    var_dir = Path(_read(environ, "GRIDGOV_VAR_DIR") or "./var")
+    database_url = _read(environ, "GRIDGOV_DATABASE_URL") or f"sqlite:///{var_dir}/gridgov.sqlite3"
+    if not database_url.startswith(("sqlite:///", "postgresql://", "postgres://")):
+        raise SettingsError(
+            "GRIDGOV_DATABASE_URL must start with sqlite:/// or postgresql://, "
+            f"got {database_url.split('://')[0]!r}"
+        )
+    media_url = _read(environ, "GRIDGOV_MEDIA_URL") or f"file://{var_dir}/media"
+    broker_url = _read(environ, "GRIDGOV_BROKER_URL") or f"filesystem://{var_dir}/broker"
+    secret_key = _read(environ, "GRIDGOV_SECRET_KEY")
+    pii_key = _read(environ, "GRIDGOV_PII_KEY")
+
+    if env == "prod":
+        problems = []
+        for name, value, dev_value in (
+            ("GRIDGOV_SECRET_KEY", secret_key, DEV_SECRET_KEY),
+            ("GRIDGOV_PII_KEY", pii_key, DEV_PII_KEY),
+        ):
+            if not value:
+                problems.append(f"{name} is not set")
+            elif value == dev_value or len(value) < MIN_SECRET_LENGTH:
+                problems.append(
+                    f"{name} must be a real secret of at least {MIN_SECRET_LENGTH} characters"
+                )
+        if problems:
+            raise SettingsError("refusing to start in prod: " + "; ".join(problems))
+
+    return Settings(
+        env=env,  # type: ignore[arg-type]
+        database_url=database_url,
+        media_url=media_url,
+        broker_url=broker_url,
+        secret_key=secret_key or DEV_SECRET_KEY,
+        pii_key=pii_key or DEV_PII_KEY,
+        var_dir=var_dir,
+        token_ttl_hours=_int(environ, "GRIDGOV_TOKEN_TTL_HOURS", 12),
+        default_language=_read(environ, "GRIDGOV_LANGUAGE") or "zh-CN",
+    )

@@ -1,0 +1,92 @@
+"""The one error family every door (HTTP, mini-program, bots) maps to its own answer.
+
+A domain raises ``DomainError(ErrorCode.X, **data)``; HTTP renders it as
+``{code, message, data}`` with the message in the caller's language, bots render the same
+``code`` as chat text. Messages live in :mod:`backend.i18n`, keyed by code.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+
+class ErrorCode(StrEnum):
+    # generic
+    VALIDATION = "validation_error"
+    NOT_FOUND = "not_found"
+    FORBIDDEN = "forbidden"
+    CONFLICT = "conflict"
+    UNAUTHENTICATED = "unauthenticated"
+    RATE_LIMITED = "rate_limited"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    INTERNAL = "internal_error"
+    UNAVAILABLE = "service_unavailable"
+    # auth
+    BAD_CREDENTIALS = "bad_credentials"
+    ACCOUNT_DISABLED = "account_disabled"
+    TOKEN_INVALID = "token_invalid"
+    PASSWORD_TOO_WEAK = "password_too_weak"
+    # org tree
+    UNIT_CODE_INVALID = "unit_code_invalid"
+    UNIT_PARENT_INVALID = "unit_parent_invalid"
+    UNIT_CODE_TAKEN = "unit_code_taken"
+    UNIT_HAS_CHILDREN = "unit_has_children"
+    BOUNDARY_INVALID = "boundary_invalid"
+    POINT_OUTSIDE_AREA = "point_outside_area"
+    COORDINATES_INVALID = "coordinates_invalid"
+    # people
+    PHONE_INVALID = "phone_invalid"
+    ID_NUMBER_INVALID = "id_number_invalid"
+    AREA_INVALID = "area_invalid"
+    HOUSE_UNIT_TAKEN = "house_unit_taken"
+    USERNAME_TAKEN = "username_taken"
+    ROLE_SCOPE_INVALID = "role_scope_invalid"
+    PARTY_PARENT_INVALID = "party_parent_invalid"
+
+
+STATUS: dict[ErrorCode, int] = {
+    ErrorCode.VALIDATION: 400,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.CONFLICT: 409,
+    ErrorCode.UNAUTHENTICATED: 401,
+    ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.PAYLOAD_TOO_LARGE: 413,
+    ErrorCode.INTERNAL: 500,
+    ErrorCode.UNAVAILABLE: 503,
+    ErrorCode.BAD_CREDENTIALS: 401,
+    ErrorCode.ACCOUNT_DISABLED: 403,
+    ErrorCode.TOKEN_INVALID: 401,
+    ErrorCode.UNIT_CODE_TAKEN: 409,
+    ErrorCode.UNIT_HAS_CHILDREN: 409,
+    ErrorCode.HOUSE_UNIT_TAKEN: 409,
+    ErrorCode.USERNAME_TAKEN: 409,
+    ErrorCode.POINT_OUTSIDE_AREA: 422,
+}
+
+
+class DomainError(Exception):
+    """A refusal with a stable code; ``data`` fills the message template and reaches clients."""
+
+    def __init__(self, code: ErrorCode, /, **data: Any) -> None:
+        self.code = code
+        self.data = data
+        super().__init__(f"{code}: {data}" if data else str(code))
+
+    @property
+    def status(self) -> int:
+        return STATUS.get(self.code, 400)
+
+
+def not_found(kind: str, ident: object) -> DomainError:
+    """The same answer for "does not exist" and "outside your scope", so scope never leaks."""
+    return DomainError(ErrorCode.NOT_FOUND, kind=kind, id=str(ident))
+
+
+def forbidden(action: str) -> DomainError:
+    return DomainError(ErrorCode.FORBIDDEN, action=action)
+
+
+def invalid(field: str, reason: str) -> DomainError:
+    return DomainError(ErrorCode.VALIDATION, field=field, reason=reason)

@@ -1,0 +1,92 @@
+"""Every error leaves as ``{code, message, data}``, the message in the caller's language."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from backend.errors import DomainError, ErrorCode
+from backend.i18n import pick_language, translate
+
+log = logging.getLogger("gridgov.http")
+
+
+def error_body(request: Request[Any, Any, Any], code: str, data: dict[str, Any]) -> dict[str, Any]:
+    language = pick_language(request.headers.get("accept-language"))
+    return {"code": code, "message": translate(code, language, data), "data": data}
+
+
+def _response(
+    request: Request[Any, Any, Any], status: int, code: str, data: dict[str, Any]
+) -> Response[Any]:
+    headers = {}
+    if code == ErrorCode.RATE_LIMITED and "retry_after" in data:
+        headers["Retry-After"] = str(data["retry_after"])
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return Response(
+        content=error_body(request, code, data),
+        status_code=status,
+        media_type=MediaType.JSON,
+        headers=headers,
+    )
+
+
+def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    return _response(request, exc.status, exc.code, exc.data)
+
+
+def _validation_data(exc: ValidationException) -> dict[str, Any]:
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    fields = [str(e.get("key") or e.get("source") or "") for e in extra if isinstance(e, dict)]
+    reasons = [str(e.get("message", "")) for e in extra if isinstance(e, dict)]
+    return {
+        "field": ", ".join(f for f in fields if f) or "body",
+        "reason": "; ".join(r for r in reasons if r) or str(exc.detail),
+        "errors": extra,
+    }
+
+
+def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    if isinstance(exc, ValidationException):
+        return _response(request, 400, ErrorCode.VALIDATION, _validation_data(exc))
+    if isinstance(exc, NotAuthorizedException):
+        return _response(request, 401, ErrorCode.UNAUTHENTICATED, {})
+    if isinstance(exc, PermissionDeniedException):
+        return _response(request, 403, ErrorCode.FORBIDDEN, {"action": str(exc.detail)})
+    if isinstance(exc, NotFoundException):
+        return _response(
+            request, 404, ErrorCode.NOT_FOUND, {"kind": "resource", "id": request.url.path}
+        )
+    if exc.status_code == 413:
+        return _response(request, 413, ErrorCode.PAYLOAD_TOO_LARGE, {})
+    if exc.status_code == 405:
+        return _response(
+            request, 405, ErrorCode.VALIDATION, {"field": "method", "reason": str(exc.detail)}
+        )
+    code = ErrorCode.INTERNAL if exc.status_code >= 500 else ErrorCode.VALIDATION
+    return _response(
+        request, exc.status_code, code, {"field": "request", "reason": str(exc.detail)}
+    )
+
+
+def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _response(request, HTTP_500_INTERNAL_SERVER_ERROR, ErrorCode.INTERNAL, {})
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    DomainError: domain_error_handler,
+    HTTPException: http_error_handler,
+    Exception: internal_error_handler,
+}

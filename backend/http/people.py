@@ -1,0 +1,3 @@
+"""Residents, households, house units and owners over HTTP (being written)."""
+
+PEOPLE_CONTROLLERS: list[type] = []

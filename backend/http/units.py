@@ -1,0 +1,3 @@
+"""Org units, centers and departments over HTTP (being written)."""
+
+UNIT_CONTROLLERS: list[type] = []

@@ -1,0 +1,1 @@
+"""Chat bots (Telegram, WeChat Official Account): thin adapters over the domain services."""

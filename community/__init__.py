@@ -1,0 +1,1 @@
+"""Community consultations and owners' voting (Civil Code art. 278)."""

@@ -1,0 +1,48 @@
+"""Which roles may do what, in one table. Scope (which subtree) is checked by ``Actor.may``.
+
+Reading is broader than changing: center staff and leaders oversee, the people who work with
+residents every day (grid workers, grid leaders, community staff) maintain their records and
+are the only ones who may reveal a full phone or ID number — each such read is logged.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from grid.tables import Role
+
+R = Role
+CENTERS = frozenset({R.street_center_staff, R.district_center_staff, R.city_center_staff})
+FRONTLINE = frozenset({R.grid_worker, R.grid_leader, R.community_staff})
+EVERY_ROLE = frozenset(Role)
+
+
+class Action(StrEnum):
+    unit_read = "unit.read"
+    unit_manage = "unit.manage"
+    department_manage = "department.manage"
+    resident_read = "resident.read"
+    resident_manage = "resident.manage"
+    pii_reveal = "pii.reveal"
+    staff_read = "staff.read"
+    staff_manage = "staff.manage"
+    party_read = "party.read"
+    party_manage = "party.manage"
+
+
+PERMISSIONS: dict[Action, frozenset[Role]] = {
+    Action.unit_read: EVERY_ROLE,
+    Action.unit_manage: frozenset({R.admin}),
+    Action.department_manage: frozenset({R.admin}),
+    Action.resident_read: FRONTLINE | CENTERS | {R.admin},
+    Action.resident_manage: FRONTLINE | {R.admin},
+    Action.pii_reveal: FRONTLINE,
+    Action.staff_read: frozenset({R.grid_leader, R.community_staff, R.admin}) | CENTERS,
+    Action.staff_manage: frozenset({R.admin}),
+    Action.party_read: FRONTLINE | CENTERS | {R.admin},
+    Action.party_manage: frozenset({R.community_staff, R.street_center_staff, R.admin}),
+}
+
+
+def roles_for(action: Action) -> frozenset[Role]:
+    return PERMISSIONS[action]

@@ -1,0 +1,1 @@
+"""Photos: intake checks, EXIF, thumbnails and object storage."""

@@ -1,0 +1,1 @@
+"""The WeChat mini-program's HTTP API: a thin adapter over the domain services."""
