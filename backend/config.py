@@ -57,17 +57,17 @@ SETTINGS_DOC: tuple[tuple[str, str, str], ...] = (
     ("GRIDGOV_ENV", "dev", "`dev` or `prod`; `prod` refuses to start without real secrets."),
     (
         "GRIDGOV_DATABASE_URL",
-        "sqlite:///./var/gridgov.sqlite3",
-        "`sqlite:///PATH` (embedded) or `postgresql://user:pass@host:port/db` (asyncpg).",
+        "sqlite:///var/gridgov.sqlite3",
+        "`sqlite:///relative/path` or `sqlite:////absolute/path` (embedded), or `postgresql://user:pass@host:port/db` (asyncpg).",
     ),
     (
         "GRIDGOV_MEDIA_URL",
-        "file://./var/media",
+        "file://var/media",
         "`file://DIR` (local folder) or `s3://KEY:SECRET@HOST:PORT/BUCKET?region=…&secure=0`.",
     ),
     (
         "GRIDGOV_BROKER_URL",
-        "filesystem://./var/broker",
+        "filesystem://var/broker",
         "Celery broker: `redis://host:6379/0` in production; the default needs no server.",
     ),
     ("GRIDGOV_SECRET_KEY", "(dev value)", "Signs tokens and URLs; ≥ 32 characters in prod."),
@@ -104,6 +104,13 @@ def _int(environ: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _language(environ: Mapping[str, str]) -> str:
+    value = _read(environ, "GRIDGOV_LANGUAGE") or "zh-CN"
+    if value not in ("zh-CN", "en"):
+        raise SettingsError(f"GRIDGOV_LANGUAGE must be zh-CN or en, got {value!r}")
+    return value
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -152,5 +159,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         pii_key=pii_key or DEV_PII_KEY,
         var_dir=var_dir,
         token_ttl_hours=_int(environ, "GRIDGOV_TOKEN_TTL_HOURS", 12),
-        default_language=_read(environ, "GRIDGOV_LANGUAGE") or "zh-CN",
+        default_language=_language(environ),
     )

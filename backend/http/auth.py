@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, get, post
+from litestar.params import JSONBody
 
 from backend import auth
 from backend.http.deps import ClientIp, CurrentActor, CurrentSettings, bearer_token

@@ -16,13 +16,15 @@ from litestar.exceptions import (
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from backend.errors import DomainError, ErrorCode
-from backend.i18n import pick_language, translate
+from backend.i18n import ZH, pick_language, translate
 
 log = logging.getLogger("gridgov.http")
 
 
 def error_body(request: Request[Any, Any, Any], code: str, data: dict[str, Any]) -> dict[str, Any]:
-    language = pick_language(request.headers.get("accept-language"))
+    settings = getattr(request.app.state, "settings", None)
+    default = settings.default_language if settings is not None else ZH
+    language = pick_language(request.headers.get("accept-language"), default)
     return {"code": code, "message": translate(code, language, data), "data": data}
 
 
