@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -134,12 +135,76 @@ def create_admin(username: str, unit_code: str, password: str) -> None:
     click.echo(f"admin {username} created (id {staff_id})")
 
 
+@main.command("worker", context_settings={"ignore_unknown_options": True})
+@click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
+def worker(celery_args: tuple[str, ...]) -> None:
+    """Run a Celery worker (extra arguments go to celery, e.g. --concurrency 4)."""
+    from backend.celery_app import create_celery
+
+    settings = _settings()
+    create_celery(settings).worker_main(
+        ["worker", "--loglevel=INFO", "-Q", settings.task_queue, *celery_args]
+    )
+
+
+@main.command("beat", context_settings={"ignore_unknown_options": True})
+@click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
+def beat(celery_args: tuple[str, ...]) -> None:
+    """Run the one Celery beat that schedules periodic work (escalation sweep, housekeeping)."""
+    from backend.celery_app import create_celery
+
+    create_celery(_settings()).start(["celery", "beat", "--loglevel=INFO", *celery_args])
+
+
+def _start_embedded_worker(settings: Settings) -> subprocess.Popen[bytes] | None:
+    """With the filesystem broker, ``serve`` runs one worker with an embedded beat itself."""
+    if not settings.broker_url.startswith("filesystem://"):
+        click.echo(
+            f"background tasks: broker {settings.broker_url.split('@')[-1]} — run `gridgov worker` and `gridgov beat`"
+        )
+        return None
+    log = settings.var_dir / "worker.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    args = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "backend.celery_app",
+        "worker",
+        "--beat",
+        "--pool=solo",
+        "-Q",
+        settings.task_queue,
+        "--loglevel=INFO",
+        "--without-gossip",
+        "--without-mingle",
+    ]
+    with open(log, "ab") as out:
+        process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
+    click.echo(f"background tasks: embedded worker + beat (pid {process.pid}, log {log})")
+    return process
+
+
+def _stop(process: subprocess.Popen[bytes] | None) -> None:
+    if process is None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--demo/--no-demo", "with_demo", default=False, help="Load the demo district first.")
 @click.option("--workers", default=1, show_default=True, help="Worker processes (PostgreSQL only).")
-def serve(host: str, port: int, with_demo: bool, workers: int) -> None:
+@click.option(
+    "--tasks/--no-tasks", default=True, help="Start the embedded task worker (filesystem broker)."
+)
+def serve(host: str, port: int, with_demo: bool, workers: int, tasks: bool) -> None:
     """Migrate, optionally load the demo district, and serve the API."""
     import uvicorn
 
@@ -159,14 +224,18 @@ def serve(host: str, port: int, with_demo: bool, workers: int) -> None:
     click.echo(f"OpenAPI docs: {url}/schema/swagger  (JSON: {url}/schema/openapi.json)")
     if summary is not None:
         _print_logins(summary.logins)
-    if workers > 1:
-        if settings.is_sqlite:
-            raise click.ClickException("several workers need PostgreSQL; SQLite serves one process")
-        uvicorn.run("backend.asgi:app", host=host, port=port, workers=workers, log_level="info")
-    else:
-        from backend.app import create_app
+    if workers > 1 and settings.is_sqlite:
+        raise click.ClickException("several workers need PostgreSQL; SQLite serves one process")
+    task_worker = _start_embedded_worker(settings) if tasks else None
+    try:
+        if workers > 1:
+            uvicorn.run("backend.asgi:app", host=host, port=port, workers=workers, log_level="info")
+        else:
+            from backend.app import create_app
 
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+            uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    finally:
+        _stop(task_worker)
 
 
 if __name__ == "__main__":

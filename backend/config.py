@@ -39,6 +39,7 @@ class Settings:
     login_max_failures_per_ip: int = 30
     login_window_minutes: int = 15
     default_language: str = "zh-CN"
+    task_queue: str = "gridgov"
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -79,6 +80,7 @@ SETTINGS_DOC: tuple[tuple[str, str, str], ...] = (
     ("GRIDGOV_VAR_DIR", "./var", "Where the embedded defaults keep their files."),
     ("GRIDGOV_TOKEN_TTL_HOURS", "12", "Lifetime of a staff bearer token."),
     ("GRIDGOV_LANGUAGE", "zh-CN", "Language of messages when a request does not ask for one."),
+    ("GRIDGOV_TASK_QUEUE", "gridgov", "Celery queue name, to keep installations apart on one broker."),
 )
 
 
@@ -160,4 +162,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         var_dir=var_dir,
         token_ttl_hours=_int(environ, "GRIDGOV_TOKEN_TTL_HOURS", 12),
         default_language=_language(environ),
+        task_queue=_read(environ, "GRIDGOV_TASK_QUEUE") or "gridgov",
     )
