@@ -23,3 +23,17 @@ def test_readme_names_the_scripts_that_exist():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for script in re.findall(r"\./(scripts/[\w-]+)", readme):
         assert (ROOT / script).exists(), script
+
+
+def test_access_doc_shows_the_permission_table_of_the_code():
+    from grid.permissions import PERMISSIONS
+    from grid.tables import Role
+
+    doc = (ROOT / "docs" / "access.md").read_text(encoding="utf-8")
+    table = re.search(r"<!-- permissions-table:start -->\n(.*?)\n<!-- permissions-table:end -->", doc, re.S)
+    assert table is not None
+    rows = {line.split("|")[1].strip(" `"): line for line in table.group(1).splitlines()[2:]}
+    assert set(rows) == {a.value for a in PERMISSIONS}
+    for action, allowed in PERMISSIONS.items():
+        cells = [c.strip() for c in rows[action.value].split("|")[2:-1]]
+        assert cells == ["✓" if r in allowed else "" for r in Role], action
