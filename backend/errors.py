@@ -35,17 +35,48 @@ class ErrorCode(StrEnum):
     BOUNDARY_INVALID = "boundary_invalid"
     POINT_OUTSIDE_AREA = "point_outside_area"
     COORDINATES_INVALID = "coordinates_invalid"
+    UNIT_IN_USE = "unit_in_use"
+    CENTER_EXISTS = "center_exists"
+    DEPARTMENT_CODE_TAKEN = "department_code_taken"
     # people
     PHONE_INVALID = "phone_invalid"
     ID_NUMBER_INVALID = "id_number_invalid"
     AREA_INVALID = "area_invalid"
     HOUSE_UNIT_TAKEN = "house_unit_taken"
+    HOUSE_UNIT_NOT_EMPTY = "house_unit_not_empty"
+    HOUSEHOLD_NOT_EMPTY = "household_not_empty"
+    CREDIT_CODE_INVALID = "credit_code_invalid"
+    RESIDENT_DUPLICATE = "resident_duplicate"
     USERNAME_TAKEN = "username_taken"
     ROLE_SCOPE_INVALID = "role_scope_invalid"
     PARTY_PARENT_INVALID = "party_parent_invalid"
+    # cases
+    CASE_ACTION_INVALID = "case_action_invalid"
+    CASE_ACTION_FORBIDDEN = "case_action_forbidden"
+    CASE_NOT_ASSIGNEE = "case_not_assignee"
+    CASE_VERIFIER_IS_HANDLER = "case_verifier_is_handler"
+    CASE_LEVEL_INVALID = "case_level_invalid"
+    CASE_CHANGED = "case_changed"
+    CATEGORY_CODE_TAKEN = "category_code_taken"
+    # media
+    MEDIA_EMPTY = "media_empty"
+    MEDIA_TOO_LARGE = "media_too_large"
+    MEDIA_TOO_MANY_PIXELS = "media_too_many_pixels"
+    MEDIA_UNSUPPORTED = "media_unsupported_format"
+    MEDIA_CORRUPT = "media_corrupt"
+    MEDIA_TOO_MANY_PHOTOS = "media_too_many_photos"
+    MEDIA_STORAGE_UNAVAILABLE = "media_storage_unavailable"
+    MEDIA_LINK_INVALID = "media_link_invalid"
 
 
 STATUS: dict[ErrorCode, int] = {
+    ErrorCode.MEDIA_TOO_LARGE: 413,
+    ErrorCode.MEDIA_TOO_MANY_PIXELS: 422,
+    ErrorCode.MEDIA_UNSUPPORTED: 415,
+    ErrorCode.MEDIA_CORRUPT: 422,
+    ErrorCode.MEDIA_TOO_MANY_PHOTOS: 409,
+    ErrorCode.MEDIA_STORAGE_UNAVAILABLE: 503,
+    ErrorCode.MEDIA_LINK_INVALID: 403,
     ErrorCode.VALIDATION: 400,
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.FORBIDDEN: 403,
@@ -61,8 +92,21 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.UNIT_CODE_TAKEN: 409,
     ErrorCode.UNIT_HAS_CHILDREN: 409,
     ErrorCode.HOUSE_UNIT_TAKEN: 409,
+    ErrorCode.HOUSE_UNIT_NOT_EMPTY: 409,
+    ErrorCode.HOUSEHOLD_NOT_EMPTY: 409,
+    ErrorCode.RESIDENT_DUPLICATE: 409,
     ErrorCode.USERNAME_TAKEN: 409,
     ErrorCode.POINT_OUTSIDE_AREA: 422,
+    ErrorCode.CASE_ACTION_INVALID: 409,
+    ErrorCode.CASE_ACTION_FORBIDDEN: 403,
+    ErrorCode.CASE_NOT_ASSIGNEE: 403,
+    ErrorCode.CASE_VERIFIER_IS_HANDLER: 403,
+    ErrorCode.CASE_LEVEL_INVALID: 409,
+    ErrorCode.CASE_CHANGED: 409,
+    ErrorCode.CATEGORY_CODE_TAKEN: 409,
+    ErrorCode.UNIT_IN_USE: 409,
+    ErrorCode.CENTER_EXISTS: 409,
+    ErrorCode.DEPARTMENT_CODE_TAKEN: 409,
 }
 
 

@@ -69,11 +69,41 @@ MESSAGES: dict[str, dict[str, str]] = {
         EN: "This location is not inside any grid we serve",
     },
     ErrorCode.COORDINATES_INVALID: {ZH: "坐标无效：{reason}", EN: "Invalid coordinates: {reason}"},
+    ErrorCode.UNIT_IN_USE: {
+        ZH: "该单元仍有关联记录（{what}），无法删除",
+        EN: "This unit is still referenced by {what} and cannot be deleted",
+    },
+    ErrorCode.CENTER_EXISTS: {
+        ZH: "该单元已设有治理中心",
+        EN: "This unit already has a governance center",
+    },
+    ErrorCode.DEPARTMENT_CODE_TAKEN: {
+        ZH: "部门编码 {code} 已存在",
+        EN: "Department code {code} already exists",
+    },
     ErrorCode.PHONE_INVALID: {ZH: "手机号码格式不正确", EN: "Invalid mobile phone number"},
     ErrorCode.ID_NUMBER_INVALID: {ZH: "身份证号码格式不正确", EN: "Invalid ID card number"},
     ErrorCode.AREA_INVALID: {
-        ZH: "专有部分面积无效：{reason}",
-        EN: "Invalid exclusive area: {reason}",
+        ZH: "专有部分面积无效：{value}（须大于 0、不超过 100000 平方米且至多两位小数；未知请留空）",
+        EN: "Invalid exclusive area {value}: give m² above 0, at most 100000, with at most "
+        "2 decimals (leave it empty when unknown)",
+    },
+    ErrorCode.HOUSE_UNIT_NOT_EMPTY: {
+        ZH: "该房屋下仍有住户，不能删除",
+        EN: "This house unit still has households",
+    },
+    ErrorCode.HOUSEHOLD_NOT_EMPTY: {
+        ZH: "该户仍有居民，不能删除",
+        EN: "This household still has residents",
+    },
+    ErrorCode.CREDIT_CODE_INVALID: {
+        ZH: "统一社会信用代码格式不正确",
+        EN: "Invalid unified social credit code",
+    },
+    ErrorCode.RESIDENT_DUPLICATE: {
+        ZH: "已登记相同身份证号的居民（如在您的辖区外，请联系其所在社区迁出）",
+        EN: "A resident with this ID number is already registered (if outside your area, ask "
+        "their community to move them)",
     },
     ErrorCode.HOUSE_UNIT_TAKEN: {
         ZH: "该微网格内已有相同的楼栋/单元/房号",
@@ -90,6 +120,63 @@ MESSAGES: dict[str, dict[str, str]] = {
     ErrorCode.PARTY_PARENT_INVALID: {
         ZH: "上级党组织无效：{reason}",
         EN: "Invalid parent party organization: {reason}",
+    },
+    ErrorCode.CASE_ACTION_INVALID: {
+        ZH: "案件当前为「{state_zh}」状态，不能「{action_zh}」；可执行：{allowed}",
+        EN: "Action {action} is not possible on a case in state {state}; possible: {allowed}",
+    },
+    ErrorCode.CASE_ACTION_FORBIDDEN: {
+        ZH: "您无权对该案件执行「{action_zh}」：{reason}",
+        EN: "You may not {action} this case: {reason}",
+    },
+    ErrorCode.CASE_NOT_ASSIGNEE: {
+        ZH: "该案件未派遣给您或您的单位（当前承办：{assignee}）",
+        EN: "This case is not dispatched to you or your unit (assignee: {assignee})",
+    },
+    ErrorCode.CASE_VERIFIER_IS_HANDLER: {
+        ZH: "核查人不能是处置人本人",
+        EN: "The verifier must be someone other than the handler",
+    },
+    ErrorCode.CASE_LEVEL_INVALID: {
+        ZH: "层级调整无效：{reason}",
+        EN: "Invalid change of level: {reason}",
+    },
+    ErrorCode.CASE_CHANGED: {
+        ZH: "案件刚被他人更新，请刷新后重试",
+        EN: "The case was just changed by someone else; reload and try again",
+    },
+    ErrorCode.CATEGORY_CODE_TAKEN: {
+        ZH: "事件类别编码 {code} 已存在",
+        EN: "Category code {code} already exists",
+    },
+    ErrorCode.MEDIA_EMPTY: {ZH: "上传的文件是空的", EN: "The uploaded file is empty"},
+    ErrorCode.MEDIA_TOO_LARGE: {
+        ZH: "照片过大，最大 {max_mb} MB",
+        EN: "The photo is too large; the limit is {max_mb} MB",
+    },
+    ErrorCode.MEDIA_TOO_MANY_PIXELS: {
+        ZH: "照片分辨率过高（{pixels} 像素），最多 {max_pixels} 像素",
+        EN: "The photo has too many pixels ({pixels}); the limit is {max_pixels}",
+    },
+    ErrorCode.MEDIA_UNSUPPORTED: {
+        ZH: "不支持该文件格式，请上传 JPEG、PNG、WebP 或 HEIC 照片",
+        EN: "Unsupported file type; upload a JPEG, PNG, WebP or HEIC photo",
+    },
+    ErrorCode.MEDIA_CORRUPT: {
+        ZH: "照片已损坏或不完整，请重新拍摄或上传（{reason}）",
+        EN: "The photo is damaged or incomplete; take or upload it again ({reason})",
+    },
+    ErrorCode.MEDIA_TOO_MANY_PHOTOS: {
+        ZH: "照片数量已达上限（每项最多 {max} 张）",
+        EN: "Too many photos (at most {max} each)",
+    },
+    ErrorCode.MEDIA_STORAGE_UNAVAILABLE: {
+        ZH: "照片存储暂不可用，请稍后重试",
+        EN: "Photo storage is unavailable right now; please try again later",
+    },
+    ErrorCode.MEDIA_LINK_INVALID: {
+        ZH: "照片链接无效或已过期（{reason}），请刷新后重试",
+        EN: "This photo link is invalid or has expired ({reason}); reload and try again",
     },
 }
 

@@ -26,7 +26,9 @@ def test_prod_start_is_refused_without_secrets_and_names_each_missing_one():
 
 def test_prod_start_is_refused_with_short_or_development_secrets():
     with pytest.raises(SettingsError) as err:
-        load_settings({"GRIDGOV_ENV": "prod", "GRIDGOV_SECRET_KEY": "short", "GRIDGOV_PII_KEY": REAL})
+        load_settings(
+            {"GRIDGOV_ENV": "prod", "GRIDGOV_SECRET_KEY": "short", "GRIDGOV_PII_KEY": REAL}
+        )
     assert "GRIDGOV_SECRET_KEY must be a real secret" in str(err.value)
     assert "GRIDGOV_PII_KEY" not in str(err.value)
 
