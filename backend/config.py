@@ -41,6 +41,10 @@ class Settings:
     default_language: str = "zh-CN"
     task_queue: str = "gridgov"
     extra: Mapping[str, str] = field(default_factory=dict)
+    media_max_bytes: int = 15 * 1024 * 1024
+    media_max_pixels: int = 50_000_000
+    media_max_photos: int = 9
+    media_url_ttl_seconds: int = 900
 
     @property
     def is_sqlite(self) -> bool:
@@ -80,7 +84,23 @@ SETTINGS_DOC: tuple[tuple[str, str, str], ...] = (
     ("GRIDGOV_VAR_DIR", "./var", "Where the embedded defaults keep their files."),
     ("GRIDGOV_TOKEN_TTL_HOURS", "12", "Lifetime of a staff bearer token."),
     ("GRIDGOV_LANGUAGE", "zh-CN", "Language of messages when a request does not ask for one."),
-    ("GRIDGOV_TASK_QUEUE", "gridgov", "Celery queue name, to keep installations apart on one broker."),
+    (
+        "GRIDGOV_TASK_QUEUE",
+        "gridgov",
+        "Celery queue name, to keep installations apart on one broker.",
+    ),
+    (
+        "GRIDGOV_MEDIA_MAX_BYTES",
+        "15728640",
+        "Largest photo upload in bytes (15 MiB); larger is refused with 413.",
+    ),
+    (
+        "GRIDGOV_MEDIA_MAX_PIXELS",
+        "50000000",
+        "Largest photo in pixels (width × height); more is refused before decoding (bomb guard).",
+    ),
+    ("GRIDGOV_MEDIA_MAX_PHOTOS", "9", "Photos one report (or other owner) may carry per purpose."),
+    ("GRIDGOV_MEDIA_URL_TTL", "900", "Seconds a signed or presigned photo URL stays valid."),
 )
 
 
@@ -163,4 +183,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         token_ttl_hours=_int(environ, "GRIDGOV_TOKEN_TTL_HOURS", 12),
         default_language=_language(environ),
         task_queue=_read(environ, "GRIDGOV_TASK_QUEUE") or "gridgov",
+        media_max_bytes=_int(environ, "GRIDGOV_MEDIA_MAX_BYTES", 15 * 1024 * 1024),
+        media_max_pixels=_int(environ, "GRIDGOV_MEDIA_MAX_PIXELS", 50_000_000),
+        media_max_photos=_int(environ, "GRIDGOV_MEDIA_MAX_PHOTOS", 9),
+        media_url_ttl_seconds=_int(environ, "GRIDGOV_MEDIA_URL_TTL", 900),
     )

@@ -28,6 +28,8 @@ class Action(StrEnum):
     staff_manage = "staff.manage"
     party_read = "party.read"
     party_manage = "party.manage"
+    media_upload = "media.upload"
+    media_read = "media.read"
 
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -41,6 +43,10 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.staff_manage: frozenset({R.admin}),
     Action.party_read: FRONTLINE | CENTERS | {R.admin},
     Action.party_manage: frozenset({R.community_staff, R.street_center_staff, R.admin}),
+    # Photos follow their owner object (media registry); these two cover upload and the
+    # fallback "staff whose scope covers the photo's unit" until an owner domain decides.
+    Action.media_upload: EVERY_ROLE,
+    Action.media_read: EVERY_ROLE,
 }
 
 

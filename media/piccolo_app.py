@@ -1,0 +1,9 @@
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig, table_finder
+
+APP_CONFIG = AppConfig(
+    app_name="media",
+    migrations_folder_path=Path(__file__).parent / "piccolo_migrations",
+    table_classes=table_finder(modules=["media.tables"], exclude_imported=True),
+)
