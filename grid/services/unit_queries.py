@@ -121,12 +121,16 @@ async def list_units(
     actor: Actor,
     *,
     under: int | None = None,
+    parent_id: int | None = None,
     level: Level | None = None,
     name: str | None = None,
     offset: int = 0,
     limit: int = 50,
 ) -> tuple[list[UnitView], int]:
-    """Units in the actor's subtrees (or under one unit of them), by code, with filters."""
+    """Units in the actor's subtrees (or under one unit of them), by code, with filters.
+
+    ``parent_id`` keeps a unit's direct children only (one level of the tree, paged).
+    """
     if under is not None:
         prefixes = [(await access_unit(actor, under))["prefix"]]
     else:
@@ -136,6 +140,9 @@ async def list_units(
     condition = _any_prefix(prefixes)
     if under is not None:
         condition = condition & (OrgUnit.id != under)
+    if parent_id is not None:
+        await access_unit(actor, parent_id)
+        condition = condition & (OrgUnit.parent == parent_id)
     if level is not None:
         condition = condition & (OrgUnit.level == level)
     if name:
