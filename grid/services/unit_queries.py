@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from piccolo.columns.combination import WhereRaw
 from piccolo.query.functions.aggregate import Count
 
 from backend.errors import invalid
@@ -51,6 +52,12 @@ def _any_prefix(prefixes: Iterable[str]) -> Any:
         part = OrgUnit.prefix.like(p + "%")
         condition = part if condition is None else condition | part
     return condition
+
+
+def _name_contains(term: str) -> WhereRaw:
+    """Case-insensitive substring match on both engines, LIKE wildcards taken literally."""
+    escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return WhereRaw('LOWER("org_unit"."name") LIKE {} ESCAPE \'\\\'', f"%{escaped}%")
 
 
 async def _child_counts(ids: list[int]) -> dict[int, int]:
@@ -146,7 +153,7 @@ async def list_units(
     if level is not None:
         condition = condition & (OrgUnit.level == level)
     if name:
-        condition = condition & OrgUnit.name.ilike(f"%{name.strip()}%")
+        condition = condition & _name_contains(name.strip())
     total = await OrgUnit.count().where(condition)
     rows = (
         await OrgUnit.select(*COLUMNS)
