@@ -36,6 +36,11 @@ def keep(value: Any) -> Any:
     return KEEP if value is UNSET else value
 
 
+class RevealIn(msgspec.Struct):
+    #: Why the full numbers are needed (kept in the access log), e.g. 入户走访核实.
+    reason: str
+
+
 # --- house units ----------------------------------------------------------------------------
 
 
@@ -129,6 +134,16 @@ class HouseUnitController(Controller):
     ) -> HouseUnitView:
         specs = [OwnerSpec(o.name, o.kind, o.id_number, o.phone) for o in data.owners]
         return await hu.set_owners(actor, house_unit_id, specs)
+
+    @post(
+        "/{house_unit_id:int}/owners/reveal",
+        summary="Owners' full phone and ID numbers, with a reason; frontline roles only, logged",
+        status_code=200,
+    )
+    async def reveal_owners(
+        self, actor: CurrentActor, house_unit_id: FromPath[int], data: JSONBody[RevealIn]
+    ) -> HouseUnitView:
+        return await hu.reveal_owners(actor, house_unit_id, reason=data.reason)
 
 
 # --- households -----------------------------------------------------------------------------
@@ -233,11 +248,6 @@ class ResidentSearch(msgspec.Struct):
     id_number: str | None = None
     page: int = 1
     page_size: int = 50
-
-
-class RevealIn(msgspec.Struct):
-    #: Why the full numbers are needed (kept in the access log), e.g. 入户走访核实.
-    reason: str
 
 
 async def _search(actor: Actor, query: ResidentSearch) -> Page[ResidentView]:

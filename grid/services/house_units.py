@@ -43,6 +43,7 @@ from grid.services.people_fields import (
     area_decimal,
     clean_text,
 )
+from grid.services.pii_views import check_reveal, log_reveal
 from grid.tables import AreaSource, Household, HouseUnit, Ownership
 
 
@@ -116,8 +117,10 @@ async def _check_free(micro_grid_id: int, place: tuple[str, str, str], own_id: i
         raise DomainError(ErrorCode.HOUSE_UNIT_TAKEN)
 
 
-async def _views(actor: Actor, rows: list[dict[str, Any]]) -> list[HouseUnitView]:
-    owners = await owners_of(actor, rows)
+async def _views(
+    actor: Actor, rows: list[dict[str, Any]], *, reveal: bool = False
+) -> list[HouseUnitView]:
+    owners = await owners_of(actor, rows, reveal=reveal)
     counts: dict[int, int] = {}
     if rows:
         for r in await Household.select(Household.house_unit).where(
@@ -146,6 +149,23 @@ async def _views(actor: Actor, rows: list[dict[str, Any]]) -> list[HouseUnitView
 
 async def get_house_unit(actor: Actor, house_unit_id: int) -> HouseUnitView:
     return (await _views(actor, [await access_house_unit(actor, house_unit_id)]))[0]
+
+
+async def reveal_owners(actor: Actor, house_unit_id: int, *, reason: str) -> HouseUnitView:
+    """The unit with its owners' full phone and ID numbers: a full read for the frontline
+    roles, one log row per owner shown, written in the transaction that reads them."""
+    row = await access_house_unit(actor, house_unit_id)
+    why = check_reveal(
+        actor, row["unit_prefix"], kind="house_unit", ident=house_unit_id, reason=reason
+    )
+    async with write_transaction():
+        view = (await _views(actor, [row], reveal=True))[0]
+        for owner in view.owners:
+            fields = [f for f in ("phone", "id_number") if getattr(owner, f) is not None]
+            await log_reveal(
+                actor, subject_kind="owner", subject_id=owner.id, fields=fields, reason=why
+            )
+    return view
 
 
 async def create_house_unit(actor: Actor, draft: HouseUnitDraft) -> HouseUnitView:

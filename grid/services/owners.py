@@ -171,8 +171,11 @@ async def replace_owners(house_unit_id: int, owners: list[SealedOwner]) -> list[
     return ids
 
 
-async def owners_of(actor: Actor, units: list[dict[str, Any]]) -> dict[int, list[OwnerView]]:
-    """Each unit's owners, masked, in one query; names follow the unit's name rule."""
+async def owners_of(
+    actor: Actor, units: list[dict[str, Any]], *, reveal: bool = False
+) -> dict[int, list[OwnerView]]:
+    """Each unit's owners, masked (unless a checked and logged ``reveal``), in one query;
+    names follow the unit's name rule."""
     if not units:
         return {}
     prefix_of_unit = {u["id"]: u["unit_prefix"] for u in units}
@@ -196,8 +199,8 @@ async def owners_of(actor: Actor, units: list[dict[str, Any]]) -> dict[int, list
                 id=r["owner_id"],
                 kind=OwnerKind(r["kind"]),
                 name=shown_name(actor, prefix_of_unit[unit_id], r["name"]),
-                id_number=shown_id_number(r["id_number_enc"]),
-                phone=shown_phone(r["phone_enc"]),
+                id_number=shown_id_number(r["id_number_enc"], reveal=reveal),
+                phone=shown_phone(r["phone_enc"], reveal=reveal),
             )
         )
     return out

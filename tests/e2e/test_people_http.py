@@ -155,6 +155,39 @@ async def test_owners_are_replaced_as_a_set_and_a_developer_is_one_owner(client,
     assert denied.status_code == 403
 
 
+async def test_owner_reveal_is_for_the_frontline_and_logs_each_owner(client, world):
+    house = await _house(client, world)
+    phone, number = pd.phone(), pd.id_number()
+    owners = [{"name": "陈一", "phone": phone, "id_number": number}, {"name": "陈二"}]
+    await client.put(
+        f"/api/v1/house-units/{house['id']}/owners",
+        json={"owners": owners},
+        headers=world.headers("grid_worker_a"),
+    )
+    url = f"/api/v1/house-units/{house['id']}/owners/reveal"
+    denied = await client.post(
+        url, json={"reason": "核实"}, headers=world.headers("street_a_staff")
+    )
+    assert denied.status_code == 403 and denied.json()["data"]["action"] == "pii.reveal"
+    before = await PiiAccessLog.select(PiiAccessLog.id).where(PiiAccessLog.subject_kind == "owner")
+    shown = await client.post(
+        url, json={"reason": "业主大会筹备"}, headers=world.headers("community_staff_a")
+    )
+    assert shown.status_code == 200, shown.text
+    full = shown.json()["owners"]
+    assert (full[0]["phone"], full[0]["id_number"]) == (phone, number)
+    logs = await PiiAccessLog.select().where(
+        (PiiAccessLog.subject_kind == "owner")
+        & PiiAccessLog.id.not_in([r["id"] for r in before] or [0])
+    )
+    # the owner without numbers was shown nothing secret, so only one row
+    assert [(r["subject_id"], r["fields"], r["reason"]) for r in logs] == [
+        (full[0]["id"], "phone,id_number", "业主大会筹备")
+    ]
+    masked = await client.get(f"/api/v1/house-units/{house['id']}", headers=world.headers("admin"))
+    assert masked.json()["owners"][0]["phone"] == masked_phone(phone)
+
+
 # --- households -----------------------------------------------------------------------------
 
 
@@ -393,7 +426,6 @@ async def test_resident_scope_matrix(client, world, persona, read, change, revea
 
 @pytest.mark.parametrize(("persona", "read", "change", "reveal"), PEOPLE_SCOPE)
 async def test_house_unit_scope_matrix(client, world, persona, read, change, reveal):
-    del reveal  # owners' numbers have no reveal endpoint
     house = await _house(client, world)
     url = f"/api/v1/house-units/{house['id']}"
     headers = world.headers(persona)
@@ -415,6 +447,8 @@ async def test_house_unit_scope_matrix(client, world, persona, read, change, rev
         headers=headers,
     )
     assert created.status_code == (201 if change == 200 else change)
+    shown = await client.post(f"{url}/owners/reveal", json={"reason": "核实"}, headers=headers)
+    assert shown.status_code == reveal
 
 
 async def test_department_handler_may_not_list_residents(client, world):
