@@ -308,6 +308,8 @@ async def test_boundary_must_be_a_valid_polygon_inside_the_parent(client, world)
     )
     assert outside.status_code == 400
     assert "outside its parent" in outside.json()["data"]["reason"]
+    gone = await client.delete(f"/api/v1/units/{community['id']}", headers=world.headers("admin"))
+    assert gone.status_code == 204
 
 
 async def test_only_admins_change_units(client, world):
@@ -437,6 +439,8 @@ async def test_center_of_a_new_street_can_be_removed(client, world):
     assert (await client.get(url, headers=world.headers("district_staff"))).status_code == 200
     assert (await client.delete(url, headers=world.headers("admin"))).status_code == 204
     assert (await client.get(url, headers=world.headers("admin"))).status_code == 404
+    street_url = f"/api/v1/units/{street.json()['id']}"
+    assert (await client.delete(street_url, headers=world.headers("admin"))).status_code == 204
 
 
 async def test_departments_are_added_renamed_listed_and_removed(client, world):
