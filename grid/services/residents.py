@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from piccolo.columns.combination import WhereRaw
+from piccolo.columns.combination import Or, Where, WhereRaw
 
 from backend import clock
 from backend.db import write_transaction
-from backend.errors import DomainError, ErrorCode
+from backend.errors import DomainError, ErrorCode, forbidden
 from backend.pii import (
     cipher,
     id_number_lookup_hash,
@@ -304,6 +304,18 @@ def _contains(term: str) -> WhereRaw:
     return WhereRaw('LOWER("resident"."name") LIKE {} ESCAPE \'\\\'', f"%{escaped}%")
 
 
+def _identity_search_scope(actor: Actor) -> Where | Or:
+    """Where a search by name, phone or ID number may look: only where names are shown.
+
+    A hit on a search confirms that a named person lives in a place, so read-only overseers,
+    who see masked names, may not search by who someone is (they filter by unit and tag).
+    """
+    prefixes = actor.scope_prefixes(MANAGE)
+    if not prefixes:
+        raise forbidden(str(MANAGE))
+    return under(Resident.unit_prefix, prefixes)
+
+
 async def list_residents(
     actor: Actor,
     *,
@@ -329,6 +341,9 @@ async def list_residents(
     if tag is not None:
         tagged = ResidentTag.select(ResidentTag.resident).where(ResidentTag.tag == tag)
         condition &= Resident.id.is_in(tagged)
+    identifying = bool(name_contains and name_contains.strip()) or bool(phone) or bool(id_number)
+    if identifying:
+        condition &= _identity_search_scope(actor)
     if name_contains and name_contains.strip():
         condition &= _contains(name_contains.strip())
     if phone:

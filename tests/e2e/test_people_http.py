@@ -316,11 +316,33 @@ async def test_search_by_phone_or_id_number_finds_the_resident_masked(client, wo
         assert [r["id"] for r in found.json()["items"]] == [resident["id"]]
         assert found.json()["items"][0]["phone"] == masked_phone(phone)
     elsewhere = await client.post(
-        "/api/v1/residents/search", json={"phone": phone}, headers=world.headers("street_b_staff")
+        "/api/v1/residents/search", json={"phone": phone}, headers=world.headers("grid_worker_b")
     )
     assert elsewhere.json()["total"] == 0
     bad = await client.post("/api/v1/residents/search", json={"phone": "123"}, headers=headers)
     assert bad.status_code == 400 and bad.json()["code"] == "phone_invalid"
+
+
+async def test_overseers_who_see_masked_names_may_not_search_by_who_someone_is(client, world):
+    phone = pd.phone()
+    resident = await _resident(client, world, phone=phone, name="欧阳娜娜")
+    overseer = world.headers("street_a_staff")
+    listed = await client.get(
+        "/api/v1/residents/", params={"unit_id": world.units["grid_a1_1_m1"]}, headers=overseer
+    )
+    assert listed.status_code == 200
+    shown = {r["id"]: r["name"] for r in listed.json()["items"]}
+    assert shown[resident["id"]] == "欧**娜"
+    by_name = await client.get("/api/v1/residents/", params={"name": "欧阳"}, headers=overseer)
+    assert by_name.status_code == 403 and by_name.json()["code"] == "forbidden"
+    by_phone = await client.post(
+        "/api/v1/residents/search", json={"phone": phone}, headers=overseer
+    )
+    assert by_phone.status_code == 403
+    frontline = await client.get(
+        "/api/v1/residents/", params={"name": "欧阳"}, headers=world.headers("grid_worker_a")
+    )
+    assert resident["id"] in [r["id"] for r in frontline.json()["items"]]
 
 
 # --- personal information -------------------------------------------------------------------
@@ -411,9 +433,18 @@ async def test_resident_scope_matrix(client, world, persona, read, change, revea
         # overseers who may not change the record see the name masked as well
         assert got.json()["name"] == ("欧阳娜娜" if change == 200 else "欧**娜")
     listed = await client.get(
+        "/api/v1/residents/", params={"household_id": resident["household_id"]}, headers=headers
+    )
+    assert listed.status_code == read
+    assert (read == 200) is (resident["id"] in {r["id"] for r in listed.json().get("items", [])})
+    # searching by name confirms who lives where: only for those who see names in full
+    searched = await client.get(
         "/api/v1/residents/", params={"name": "欧阳", "page_size": 200}, headers=headers
     )
-    assert (resident["id"] in {r["id"] for r in listed.json()["items"]}) is (read == 200)
+    if change == 200:
+        assert resident["id"] in {r["id"] for r in searched.json()["items"]}
+    else:
+        assert searched.status_code == 403
 
     changed = await client.patch(url, json={"relation": "户主"}, headers=headers)
     assert changed.status_code == change, changed.text
