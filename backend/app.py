@@ -10,12 +10,13 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
-from backend import db, pii
+from backend import db, logs, metrics, pii
 from backend.config import Settings, load_settings
 from backend.http.auth import AuthController
 from backend.http.deps import DEPENDENCIES
 from backend.http.errors import EXCEPTION_HANDLERS
 from backend.http.health import healthz, readyz
+from backend.http.metrics import metrics_endpoint
 from backend.http.party import PartyController
 from backend.http.people import PEOPLE_CONTROLLERS
 from backend.http.staff import StaffController
@@ -26,6 +27,7 @@ MAX_BODY_BYTES = 2 * 1024 * 1024
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
+    metrics.prepare(settings)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -36,11 +38,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             yield
         finally:
             await db.close_pool(engine)
+            metrics.mark_process_dead()
 
     app = Litestar(
         route_handlers=[
             healthz,
             readyz,
+            metrics_endpoint,
             AuthController,
             *UNIT_CONTROLLERS,
             *PEOPLE_CONTROLLERS,
@@ -50,6 +54,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
+        middleware=[logs.RequestIdMiddleware, metrics.http_middleware()],
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=OpenAPIConfig(
             title="gridgov",

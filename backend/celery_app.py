@@ -12,6 +12,7 @@ per task against a pooled engine (which would leave the pool bound to a dead loo
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import threading
 from collections.abc import Coroutine
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from celery import Celery
-from celery.signals import worker_process_shutdown
+from celery.signals import setup_logging, worker_process_shutdown
 
 from backend.config import Settings, load_settings
 
@@ -52,12 +53,21 @@ def broker_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+def broker_connection_url(settings: Settings) -> str:
+    """The filesystem transport takes its folders from the options, not from the URL."""
+    if settings.broker_url.startswith("filesystem://"):
+        return "filesystem://"
+    return settings.broker_url
+
+
 def create_celery(settings: Settings | None = None) -> Celery:
+    from backend import logs, metrics
+
     settings = settings or load_settings()
-    broker = (
-        "filesystem://" if settings.broker_url.startswith("filesystem://") else settings.broker_url
-    )
-    app = Celery("gridgov", broker=broker, include=TASK_MODULES)
+    metrics.prepare(settings)
+    metrics.connect_celery_signals()
+    logs.connect_celery_signals()
+    app = Celery("gridgov", broker=broker_connection_url(settings), include=TASK_MODULES)
     app.conf.update(
         broker_transport_options=broker_options(settings),
         broker_connection_retry_on_startup=True,
@@ -132,6 +142,15 @@ def run_async(coroutine: Coroutine[Any, Any, T], timeout: float | None = 300) ->
 @worker_process_shutdown.connect
 def _shutdown_loop(**_: Any) -> None:
     _process_loop.stop()
+
+
+@setup_logging.connect
+def _worker_logging(loglevel: Any = None, **_: Any) -> None:
+    """Workers log like the app: JSON lines (in prod) with the request id of the task."""
+    from backend.logs import configure_logging
+
+    level = loglevel if isinstance(loglevel, str) else logging.getLevelName(loglevel or 20)
+    configure_logging(load_settings(), level=level)
 
 
 _app: Celery | None = None

@@ -138,10 +138,17 @@ def create_admin(username: str, unit_code: str, password: str) -> None:
 @main.command("worker", context_settings={"ignore_unknown_options": True})
 @click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
 def worker(celery_args: tuple[str, ...]) -> None:
-    """Run a Celery worker (extra arguments go to celery, e.g. --concurrency 4)."""
+    """Run a Celery worker (extra arguments go to celery, e.g. --concurrency 4).
+
+    SIGTERM is Celery's warm shutdown: no new tasks, running ones finish. Tasks are
+    acknowledged late, so one cut short by a hard kill runs again on another worker.
+    """
+    from backend import metrics
     from backend.celery_app import create_celery
 
     settings = _settings()
+    metrics.prepare(settings, fresh=True)
+    metrics.serve_worker_metrics(settings)
     create_celery(settings).worker_main(
         ["worker", "--loglevel=INFO", "-Q", settings.task_queue, *celery_args]
     )
@@ -204,14 +211,27 @@ def _stop(process: subprocess.Popen[bytes] | None) -> None:
 @click.option(
     "--tasks/--no-tasks", default=True, help="Start the embedded task worker (filesystem broker)."
 )
-def serve(host: str, port: int, with_demo: bool, workers: int, tasks: bool) -> None:
-    """Migrate, optionally load the demo district, and serve the API."""
+@click.option(
+    "--migrate/--no-migrate",
+    default=True,
+    help="Apply migrations first (replicas leave it to one migration job).",
+)
+def serve(host: str, port: int, with_demo: bool, workers: int, tasks: bool, migrate: bool) -> None:
+    """Migrate, optionally load the demo district, and serve the API.
+
+    On SIGTERM uvicorn stops accepting connections and gives in-flight requests
+    GRIDGOV_SHUTDOWN_GRACE seconds to finish before it closes them.
+    """
     import uvicorn
 
+    from backend import logs, metrics
+
     settings = _settings()
+    metrics.prepare(settings, fresh=True)
 
     async def prepare() -> Any:
-        await db.migrate()
+        if migrate or with_demo:
+            await db.migrate()
         if with_demo:
             from grid.demo import build_demo
 
@@ -227,13 +247,21 @@ def serve(host: str, port: int, with_demo: bool, workers: int, tasks: bool) -> N
     if workers > 1 and settings.is_sqlite:
         raise click.ClickException("several workers need PostgreSQL; SQLite serves one process")
     task_worker = _start_embedded_worker(settings) if tasks else None
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_config": logs.logging_config(settings),
+        "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
+        # nginx or the cluster's ingress sits in front: trust its X-Forwarded-For.
+        "proxy_headers": True,
+    }
     try:
         if workers > 1:
-            uvicorn.run("backend.asgi:app", host=host, port=port, workers=workers, log_level="info")
+            uvicorn.run("backend.asgi:app", workers=workers, **options)
         else:
             from backend.app import create_app
 
-            uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+            uvicorn.run(create_app(settings), **options)
     finally:
         _stop(task_worker)
 

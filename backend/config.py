@@ -45,6 +45,10 @@ class Settings:
     media_max_pixels: int = 50_000_000
     media_max_photos: int = 9
     media_url_ttl_seconds: int = 900
+    log_format: Literal["json", "text"] = "text"
+    metrics_token: str = ""
+    worker_metrics_port: int = 0
+    shutdown_grace_seconds: int = 30
 
     @property
     def is_sqlite(self) -> bool:
@@ -101,6 +105,31 @@ SETTINGS_DOC: tuple[tuple[str, str, str], ...] = (
     ),
     ("GRIDGOV_MEDIA_MAX_PHOTOS", "9", "Photos one report (or other owner) may carry per purpose."),
     ("GRIDGOV_MEDIA_URL_TTL", "900", "Seconds a signed or presigned photo URL stays valid."),
+    (
+        "GRIDGOV_LOG_FORMAT",
+        "(json in prod, text in dev)",
+        "`json`: one JSON object per log line with `request_id`; `text` for reading in a terminal.",
+    ),
+    (
+        "GRIDGOV_METRICS_TOKEN",
+        "(none)",
+        "When set, `/metrics` wants `Authorization: Bearer <token>`; otherwise keep it off the public proxy.",
+    ),
+    (
+        "GRIDGOV_WORKER_METRICS_PORT",
+        "0",
+        "Port on which `gridgov worker` serves its task metrics to Prometheus (0 = none).",
+    ),
+    (
+        "GRIDGOV_SHUTDOWN_GRACE",
+        "30",
+        "Seconds `gridgov serve` lets in-flight requests finish after SIGTERM before closing them.",
+    ),
+    (
+        "PROMETHEUS_MULTIPROC_DIR",
+        "(VAR_DIR/prometheus)",
+        "Where the processes of one host pool their metrics; emptied when `serve` or `worker` starts.",
+    ),
 )
 
 
@@ -133,6 +162,13 @@ def _language(environ: Mapping[str, str]) -> str:
     if value not in ("zh-CN", "en"):
         raise SettingsError(f"GRIDGOV_LANGUAGE must be zh-CN or en, got {value!r}")
     return value
+
+
+def _log_format(environ: Mapping[str, str], env: str) -> Literal["json", "text"]:
+    value = _read(environ, "GRIDGOV_LOG_FORMAT") or ("json" if env == "prod" else "text")
+    if value not in ("json", "text"):
+        raise SettingsError(f"GRIDGOV_LOG_FORMAT must be json or text, got {value!r}")
+    return value  # type: ignore[return-value]
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -187,4 +223,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         media_max_pixels=_int(environ, "GRIDGOV_MEDIA_MAX_PIXELS", 50_000_000),
         media_max_photos=_int(environ, "GRIDGOV_MEDIA_MAX_PHOTOS", 9),
         media_url_ttl_seconds=_int(environ, "GRIDGOV_MEDIA_URL_TTL", 900),
+        log_format=_log_format(environ, env),
+        metrics_token=_read(environ, "GRIDGOV_METRICS_TOKEN") or "",
+        worker_metrics_port=_int(environ, "GRIDGOV_WORKER_METRICS_PORT", 0),
+        shutdown_grace_seconds=_int(environ, "GRIDGOV_SHUTDOWN_GRACE", 30),
     )

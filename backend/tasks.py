@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from celery import shared_task
@@ -15,6 +16,8 @@ from backend.tables import AuthSession, LoginAttempt
 KEEP_LOGIN_ATTEMPTS = timedelta(days=30)
 KEEP_ENDED_SESSIONS = timedelta(days=30)
 
+log = logging.getLogger(__name__)
+
 
 async def prune_auth_records() -> dict[str, int]:
     """Delete login attempts and ended sessions old enough to matter to nobody (idempotent)."""
@@ -25,6 +28,7 @@ async def prune_auth_records() -> dict[str, int]:
         ended = AuthSession.expires_at < now - KEEP_ENDED_SESSIONS
         sessions = await AuthSession.count().where(ended)
         await AuthSession.delete().where(ended)
+    log.info("pruned auth records", extra={"login_attempts": attempts, "auth_sessions": sessions})
     return {"login_attempts": attempts, "sessions": sessions}
 
 

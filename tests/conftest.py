@@ -9,6 +9,7 @@ PostgreSQL run skips with the reason — except under ``CI=true``, where it fail
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,6 +17,8 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("PICCOLO_CONF", "backend.piccolo_conf")
+# prometheus_client picks its multiprocess mode at import, before any fixture runs.
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="gridgov-metrics-"))
 
 from backend import clock, db, pii
 from backend.config import Settings, load_settings
