@@ -69,3 +69,20 @@ def gridgov_serve(
                 process.kill()
                 process.wait()
         out.close()
+
+
+@contextlib.contextmanager
+def gridgov_worker(env: dict[str, str], *args: str, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A running ``gridgov worker``; warm-stopped (SIGTERM) when the block ends."""
+    out = open(log, "wb")
+    process = subprocess.Popen([GRIDGOV, "worker", *args], env=env, stdout=out, stderr=out)
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        out.close()
