@@ -32,7 +32,13 @@ def worker_env(settings: Settings, broker_url: str, queue: str) -> dict[str, str
 
 @contextlib.contextmanager
 def celery_worker(
-    settings: Settings, broker_url: str, queue: str, *, beat: bool = False, log: Path | None = None
+    settings: Settings,
+    broker_url: str,
+    queue: str,
+    *,
+    beat: bool = False,
+    log: Path | None = None,
+    name: str | None = None,
 ) -> Iterator[subprocess.Popen[bytes]]:
     args = [
         CELERY,
@@ -49,6 +55,8 @@ def celery_worker(
     ]
     if beat:
         args.append("--beat")
+    if name:  # several workers on one host need distinct node names
+        args += ["-n", f"{name}@%h"]
     log_file = open(log or settings.var_dir / f"worker-{queue}.log", "wb")
     process = subprocess.Popen(
         args, env=worker_env(settings, broker_url, queue), stdout=log_file, stderr=subprocess.STDOUT
