@@ -69,6 +69,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             security=[{"bearer": []}],
         ),
         debug=False,
+        # Logging is the process's (backend.logs, via uvicorn's log_config): Litestar's own
+        # default would replace it in each worker process that imports the app late.
+        logging_config=None,
     )
     app.state.settings = settings
     return app
