@@ -48,18 +48,18 @@ def percent(numerator: int, denominator: int) -> float | None:
 
 
 @dataclass(frozen=True)
-class Ratio:
+class KpiRatio:
     numerator: int
     denominator: int
     percent: float | None
 
     @classmethod
-    def of(cls, numerator: int, denominator: int) -> Ratio:
+    def of(cls, numerator: int, denominator: int) -> KpiRatio:
         return cls(numerator, denominator, percent(numerator, denominator))
 
 
 @dataclass(frozen=True)
-class MeanDays:
+class KpiMeanDays:
     """Mean handling time: total seconds over closed cases, shown in days (two places)."""
 
     total_seconds: int
@@ -67,7 +67,7 @@ class MeanDays:
     days: float | None
 
     @classmethod
-    def of(cls, total_seconds: int, cases: int) -> MeanDays:
+    def of(cls, total_seconds: int, cases: int) -> KpiMeanDays:
         if cases == 0:
             return cls(total_seconds, cases, None)
         exact = Decimal(total_seconds) / Decimal(cases * SECONDS_PER_DAY)
@@ -111,13 +111,13 @@ class UnitKpis:
     voided: int  # 作废
     deferred: int  # 缓办
     due: int  # 应结案数
-    completion: Ratio  # 结案率
-    on_time: Ratio  # 按期结案率
-    resolved_in_grid: Ratio  # 网格自办结率
-    handling: MeanDays  # 平均办理时长
-    satisfaction: Ratio  # 满意率
-    rework: Ratio  # 返工率
-    worker_activity: Ratio  # 网格员活跃率
+    completion: KpiRatio  # 结案率
+    on_time: KpiRatio  # 按期结案率
+    resolved_in_grid: KpiRatio  # 网格自办结率
+    handling: KpiMeanDays  # 平均办理时长
+    satisfaction: KpiRatio  # 满意率
+    rework: KpiRatio  # 返工率
+    worker_activity: KpiRatio  # 网格员活跃率
     rank: int | None = field(default=None)
 
 
@@ -133,13 +133,13 @@ def _kpis(unit: dict[str, Any], period: Period, c: CaseCounts, w: WorkerCounts) 
         voided=c.voided,
         deferred=c.deferred,
         due=c.due,
-        completion=Ratio.of(c.closed, c.due),
-        on_time=Ratio.of(c.on_time, c.due),
-        resolved_in_grid=Ratio.of(c.in_grid, c.closed),
-        handling=MeanDays.of(c.handling_s, c.closed),
-        satisfaction=Ratio.of(c.satisfied, c.rated),
-        rework=Ratio.of(c.reworked, c.closed),
-        worker_activity=Ratio.of(w.active, w.workers),
+        completion=KpiRatio.of(c.closed, c.due),
+        on_time=KpiRatio.of(c.on_time, c.due),
+        resolved_in_grid=KpiRatio.of(c.in_grid, c.closed),
+        handling=KpiMeanDays.of(c.handling_s, c.closed),
+        satisfaction=KpiRatio.of(c.satisfied, c.rated),
+        rework=KpiRatio.of(c.reworked, c.closed),
+        worker_activity=KpiRatio.of(w.active, w.workers),
     )
 
 
@@ -155,7 +155,7 @@ async def unit_kpis(actor: Actor, unit_id: int, start: date, end: date) -> UnitK
     return _kpis(unit, period, cases.get("", CaseCounts()), workers.get("", WorkerCounts()))
 
 
-class RankBy(StrEnum):
+class KpiRankBy(StrEnum):
     completion = "completion"
     on_time = "on_time"
     resolved_in_grid = "resolved_in_grid"
@@ -166,15 +166,15 @@ class RankBy(StrEnum):
 
 
 #: Figures where less is better (shorter handling, fewer reworks) rank ascending.
-LOWER_IS_BETTER = frozenset({RankBy.handling, RankBy.rework})
+LOWER_IS_BETTER = frozenset({KpiRankBy.handling, KpiRankBy.rework})
 
 
-def _value(k: UnitKpis, by: RankBy) -> float | None:
+def _value(k: UnitKpis, by: KpiRankBy) -> float | None:
     figure = getattr(k, by.value)
-    return figure.days if isinstance(figure, MeanDays) else figure.percent
+    return figure.days if isinstance(figure, KpiMeanDays) else figure.percent
 
 
-def rank(rows: list[UnitKpis], by: RankBy) -> list[UnitKpis]:
+def rank(rows: list[UnitKpis], by: KpiRankBy) -> list[UnitKpis]:
     """Best first; equal values share a rank (1, 2, 2, 4); units without the figure last,
     unranked. Ties and unranked units keep code order."""
 
@@ -195,9 +195,16 @@ def rank(rows: list[UnitKpis], by: RankBy) -> list[UnitKpis]:
     return out
 
 
-async def child_ranking(
-    actor: Actor, unit_id: int, start: date, end: date, by: RankBy = RankBy.completion
-) -> tuple[UnitKpis, list[UnitKpis]]:
+@dataclass(frozen=True)
+class KpiRanking:
+    by: KpiRankBy
+    unit: UnitKpis
+    children: list[UnitKpis]
+
+
+async def ranking(
+    actor: Actor, unit_id: int, start: date, end: date, by: KpiRankBy = KpiRankBy.completion
+) -> KpiRanking:
     """The unit's own KPIs and its child units', ranked by ``by`` — from two grouped scans."""
     period = check_period(start, end)
     unit = await access_unit(actor, unit_id, Action.kpi_read, OrgUnit.code, OrgUnit.name)
@@ -224,7 +231,7 @@ async def child_ranking(
         )
         for c in children
     ]
-    return own, rank(rows, by)
+    return KpiRanking(by, own, rank(rows, by))
 
 
 def _total(groups: Iterable[CaseCounts]) -> CaseCounts:
@@ -237,7 +244,7 @@ def _total(groups: Iterable[CaseCounts]) -> CaseCounts:
 
 
 @dataclass(frozen=True)
-class Day:
+class KpiDay:
     day: date
     reported: int  # 上报
     filed: int  # 立案
@@ -245,13 +252,13 @@ class Day:
     overdue: int  # 超期
 
 
-async def daily_series(actor: Actor, unit_id: int, start: date, end: date) -> list[Day]:
+async def daily_series(actor: Actor, unit_id: int, start: date, end: date) -> list[KpiDay]:
     """One row per local day of ``[start, end)`` (days without cases included, as zeros)."""
     period = check_period(start, end)
     unit = await access_unit(actor, unit_id, Action.kpi_read)
     counts = await daily_counts(unit["prefix"], period.since, period.until, clock.now())
     return [
-        Day(
+        KpiDay(
             d,
             counts.get(("reported", d), 0),
             counts.get(("filed", d), 0),

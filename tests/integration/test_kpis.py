@@ -9,7 +9,7 @@ import pytest
 from backend import clock
 from backend.errors import DomainError, ErrorCode
 from grid.actors import Actor, Grant
-from grid.cases.kpis import RankBy, child_ranking, daily_series, percent, unit_kpis
+from grid.cases.kpis import KpiRankBy, daily_series, percent, ranking, unit_kpis
 from grid.tables import Level, Role
 from tests.kpi_data import (
     MONTH,
@@ -110,10 +110,11 @@ async def test_cases_outside_the_subtree_do_not_count(kw: KpiWorld):
     assert outside
 
 
-@pytest.mark.parametrize("by", list(RankBy))
-async def test_child_ranking_matches_each_child_and_orders_best_first(kw: KpiWorld, by: RankBy):
+@pytest.mark.parametrize("by", list(KpiRankBy))
+async def test_ranking_matches_each_child_and_orders_best_first(kw: KpiWorld, by: KpiRankBy):
     admin = _actor(kw, Role.admin, "district", Level.district)
-    own, children = await child_ranking(admin, kw.units["street_1"], *MONTH, by=by)
+    got = await ranking(admin, kw.units["street_1"], *MONTH, by=by)
+    own, children = got.unit, got.children
     assert _figures(own) == expected(kw, kw.prefixes["street_1"], *MONTH)
     assert {c.code[:12] for c in children} == {
         kw.prefixes["community_11"],
@@ -122,16 +123,17 @@ async def test_child_ranking_matches_each_child_and_orders_best_first(kw: KpiWor
     for child in children:
         assert _figures(child) == expected(kw, child.code[:12], *MONTH)
     values = [getattr(c, by.value) for c in children]
-    shown = [v.days if by is RankBy.handling else v.percent for v in values]
+    shown = [v.days if by is KpiRankBy.handling else v.percent for v in values]
     ranked = [v for v in shown if v is not None]
-    descending = by not in (RankBy.handling, RankBy.rework)
+    descending = by not in (KpiRankBy.handling, KpiRankBy.rework)
     assert ranked == sorted(ranked, reverse=descending)
     assert children[0].rank == 1 or shown[0] is None
 
 
 async def test_worker_in_two_children_counts_once_for_the_parent(kw: KpiWorld):
     admin = _actor(kw, Role.admin, "district", Level.district)
-    own, children = await child_ranking(admin, kw.units["street_1"], *MONTH)
+    got = await ranking(admin, kw.units["street_1"], *MONTH)
+    own, children = got.unit, got.children
     assert (
         sum(c.worker_activity.denominator for c in children) == own.worker_activity.denominator + 1
     )
