@@ -2,7 +2,7 @@
 
 One statement per figure family, the same text on SQLite and PostgreSQL except two small
 dialect pieces (seconds between two timestamps, the local calendar day of a timestamp). A
-subtree is ``home_prefix LIKE 'prefix%'``: a case counts where it happened, wherever it is
+subtree is ``home_prefix LIKE 'prefix%'`` (written as a range, see :func:`subtree_range`): a case counts where it happened, wherever it is
 being handled, so a community keeps the cases that climbed to the street center.
 
 Grouping by ``SUBSTR(prefix, 1, n)`` gives the same figures for every child unit in one scan
@@ -14,6 +14,8 @@ tokens, never with formatting of values.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -31,7 +33,8 @@ GRID_LEVELS = (Level.micro_grid, Level.grid, Level.community)
 
 #: Fixed SQL pieces, put in by :func:`_dialect` (constants of this module, never input).
 _TOKENS = {
-    "$DEFERRED": """EXISTS (SELECT 1 FROM case_event e WHERE e."case" = c.id AND e.action = 'defer')""",
+    # One scan of the (few) deferral rows, joined once: not a subquery per case.
+    "$DEFERRED": """(SELECT DISTINCT e."case" AS id FROM case_event e WHERE e.action = 'defer')""",
     "$GRID_LEVELS": "(" + ", ".join(repr(level.value) for level in GRID_LEVELS) + ")",
     "$GRID_WORKER": repr(Role.grid_worker.value),
 }
@@ -58,10 +61,10 @@ FROM (
     FROM (
         SELECT SUBSTR(c.home_prefix, 1, $KEYLEN) AS k,
                CASE WHEN c.state = 'merged' THEN 1 ELSE 0 END AS voided,
-               CASE WHEN c.state <> 'merged' AND $DEFERRED THEN 1 ELSE 0 END AS deferred,
+               CASE WHEN c.state <> 'merged' AND d.id IS NOT NULL THEN 1 ELSE 0 END AS deferred,
                c.filed_at, c.closed_at, c.deadline_at, c.top_level, c.rating, c.rework_count
-        FROM case_record c
-        WHERE c.home_prefix LIKE {} AND c.filed_at >= {} AND c.filed_at < {}
+        FROM case_record c LEFT JOIN $DEFERRED d ON d.id = c.id
+        WHERE c.home_prefix >= {} AND c.home_prefix < {} AND c.filed_at >= {} AND c.filed_at < {}
     ) f
 ) x
 GROUP BY k
@@ -80,25 +83,26 @@ FROM (
     FROM role_assignment ra
     JOIN org_unit u ON u.id = ra.unit
     JOIN staff_account s ON s.id = ra.staff
-    WHERE ra.role = $GRID_WORKER AND s.active = {} AND u.prefix LIKE {}
+    WHERE ra.role = $GRID_WORKER AND s.active = {} AND u.prefix >= {} AND u.prefix < {}
 ) w
 GROUP BY k
 """
 
 _DAILY = """
 SELECT 'reported' AS metric, $DAY(c.created_at) AS day, COUNT(*) AS n FROM case_record c
-WHERE c.home_prefix LIKE {} AND c.created_at >= {} AND c.created_at < {} GROUP BY 2
+WHERE c.home_prefix >= {} AND c.home_prefix < {} AND c.created_at >= {} AND c.created_at < {} GROUP BY 2
 UNION ALL
 SELECT 'filed', $DAY(c.filed_at), COUNT(*) FROM case_record c
-WHERE c.home_prefix LIKE {} AND c.filed_at >= {} AND c.filed_at < {} GROUP BY 2
+WHERE c.home_prefix >= {} AND c.home_prefix < {} AND c.filed_at >= {} AND c.filed_at < {} GROUP BY 2
 UNION ALL
 SELECT 'closed', $DAY(c.closed_at), COUNT(*) FROM case_record c
-WHERE c.home_prefix LIKE {} AND c.closed_at >= {} AND c.closed_at < {} GROUP BY 2
+WHERE c.home_prefix >= {} AND c.home_prefix < {} AND c.closed_at >= {} AND c.closed_at < {} GROUP BY 2
 UNION ALL
-SELECT 'overdue', $DAY(c.deadline_at), COUNT(*) FROM case_record c
-WHERE c.home_prefix LIKE {} AND c.deadline_at >= {} AND c.deadline_at < {}
+SELECT 'overdue', $DAY(c.deadline_at), COUNT(*)
+FROM case_record c LEFT JOIN $DEFERRED d ON d.id = c.id
+WHERE c.home_prefix >= {} AND c.home_prefix < {} AND c.deadline_at >= {} AND c.deadline_at < {}
   AND c.filed_at IS NOT NULL AND (c.closed_at IS NULL OR c.closed_at > c.deadline_at)
-  AND c.state NOT IN ('rejected', 'merged') AND NOT $DEFERRED
+  AND c.state NOT IN ('rejected', 'merged') AND d.id IS NULL
 GROUP BY 2
 """
 
@@ -126,6 +130,21 @@ def _dialect(sql: str, key_len: int = 0) -> str:
     return sql
 
 
+@asynccontextmanager
+async def snapshot() -> AsyncIterator[None]:
+    """Run the queries of one answer in one read-only snapshot (PostgreSQL), so the figures of
+    a report agree with each other, and without JIT compilation: on these short aggregates
+    LLVM's compile time is most of the query time (measured in bench/RESULTS.md)."""
+    engine = Case._meta.db
+    if is_sqlite(engine) or engine.current_transaction.get() is not None:
+        yield
+        return
+    async with engine.transaction():
+        await engine.run_ddl("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        await engine.run_ddl("SET LOCAL jit = off")
+        yield
+
+
 @dataclass(frozen=True)
 class CaseCounts:
     """Counts over the cases filed in the period (the cohort); see docs/kpis.md."""
@@ -149,6 +168,20 @@ class WorkerCounts:
     active: int = 0
 
 
+def subtree_range(prefix: str) -> tuple[str, str]:
+    """``[low, high)`` holding exactly the digit strings that start with ``prefix``.
+
+    The same set as ``LIKE 'prefix%'``, spelled so a plain B-tree index serves it on both
+    engines: SQLite's LIKE is case-insensitive and PostgreSQL's needs the "C" collation (this
+    server's is C.UTF-8, which does not count) to use an index; digit strings sort the same
+    in every collation. ``high`` is the prefix plus one in its last place ("5009" → "501").
+    """
+    digits = prefix.rstrip("9")
+    if not digits:
+        return prefix, "A"  # all nines: every longer digit string sorts below a letter
+    return prefix, digits[:-1] + str(int(digits[-1]) + 1)
+
+
 def _int(value: Any) -> int:
     return int(value) if value is not None else 0
 
@@ -157,7 +190,7 @@ async def case_counts(
     prefix: str, since: datetime, until: datetime, *, key_len: int = 0
 ) -> dict[str, CaseCounts]:
     """Cohort counts per key (``''`` alone when ``key_len`` is 0); keys without cases absent."""
-    rows = await Case.raw(_dialect(_COHORT, key_len), prefix + "%", since, until)
+    rows = await Case.raw(_dialect(_COHORT, key_len), *subtree_range(prefix), since, until)
     fields = CaseCounts.__dataclass_fields__
     return {r["k"]: CaseCounts(**{f: _int(r[f]) for f in fields}) for r in rows}
 
@@ -165,7 +198,7 @@ async def case_counts(
 async def worker_counts(
     prefix: str, since: datetime, until: datetime, *, key_len: int = 0
 ) -> dict[str, WorkerCounts]:
-    rows = await Case.raw(_dialect(_WORKERS, key_len), since, until, True, prefix + "%")
+    rows = await Case.raw(_dialect(_WORKERS, key_len), since, until, True, *subtree_range(prefix))
     return {r["k"]: WorkerCounts(_int(r["workers"]), _int(r["active"])) for r in rows}
 
 
@@ -177,9 +210,9 @@ async def daily_counts(
     Overdue: the deadline fell on that day, before ``overdue_until`` (now), and the case was
     not closed by it (closed late or still open); rejected, merged and deferred cases excluded.
     """
-    like = prefix + "%"
+    low, high = subtree_range(prefix)
     overdue_end = max(since, min(until, overdue_until))
-    args = [like, since, until] * 3 + [like, since, overdue_end]
+    args = [low, high, since, until] * 3 + [low, high, since, overdue_end]
     rows = await Case.raw(_dialect(_DAILY), *args)
     out: dict[tuple[str, date], int] = {}
     for r in rows:

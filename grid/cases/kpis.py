@@ -27,6 +27,7 @@ from grid.cases.kpi_queries import (
     WorkerCounts,
     case_counts,
     daily_counts,
+    snapshot,
     worker_counts,
 )
 from grid.codes import PREFIX_LENGTH, child_level
@@ -150,8 +151,9 @@ async def unit_kpis(actor: Actor, unit_id: int, start: date, end: date) -> UnitK
     """The KPIs of ``unit_id``'s subtree over ``[start, end)``."""
     period = check_period(start, end)
     unit = await access_unit(actor, unit_id, Action.kpi_read, OrgUnit.code, OrgUnit.name)
-    cases = await case_counts(unit["prefix"], period.since, period.until)
-    workers = await worker_counts(unit["prefix"], period.since, period.until)
+    async with snapshot():
+        cases = await case_counts(unit["prefix"], period.since, period.until)
+        workers = await worker_counts(unit["prefix"], period.since, period.until)
     return _kpis(unit, period, cases.get("", CaseCounts()), workers.get("", WorkerCounts()))
 
 
@@ -216,11 +218,12 @@ async def ranking(
     )
     key_len = PREFIX_LENGTH[below] if below is not None else len(unit["prefix"])
     since, until = period.since, period.until
-    cases = await case_counts(unit["prefix"], since, until, key_len=key_len)
-    workers = await worker_counts(unit["prefix"], since, until, key_len=key_len)
-    # Every case has one key, so the unit's case counts are the sum of its groups; a worker
-    # may hold grants in two children, so the unit's workers are counted once, on their own.
-    all_workers = await worker_counts(unit["prefix"], since, until)
+    async with snapshot():
+        cases = await case_counts(unit["prefix"], since, until, key_len=key_len)
+        workers = await worker_counts(unit["prefix"], since, until, key_len=key_len)
+        # Every case has one key, so the unit's case counts are the sum of its groups; a
+        # worker may hold grants in two children, so the unit's workers are counted once.
+        all_workers = await worker_counts(unit["prefix"], since, until)
     own = _kpis(unit, period, _total(cases.values()), all_workers.get("", WorkerCounts()))
     rows = [
         _kpis(
@@ -256,7 +259,8 @@ async def daily_series(actor: Actor, unit_id: int, start: date, end: date) -> li
     """One row per local day of ``[start, end)`` (days without cases included, as zeros)."""
     period = check_period(start, end)
     unit = await access_unit(actor, unit_id, Action.kpi_read)
-    counts = await daily_counts(unit["prefix"], period.since, period.until, clock.now())
+    async with snapshot():
+        counts = await daily_counts(unit["prefix"], period.since, period.until, clock.now())
     return [
         KpiDay(
             d,
