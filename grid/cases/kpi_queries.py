@@ -1,9 +1,11 @@
 """The SQL behind the KPIs (docs/kpis.md): every count is an aggregate on the database.
 
 One statement per figure family, the same text on SQLite and PostgreSQL except two small
-dialect pieces (seconds between two timestamps, the local calendar day of a timestamp). A
-subtree is ``home_prefix LIKE 'prefix%'`` (written as a range, see :func:`subtree_range`): a case counts where it happened, wherever it is
-being handled, so a community keeps the cases that climbed to the street center.
+dialect pieces (seconds between two timestamps, the local calendar day of a timestamp).
+
+A subtree is ``home_prefix LIKE 'prefix%'``, written as a range (:func:`subtree_range`): a
+case counts where it happened, wherever it is being handled, so a community keeps the cases
+that climbed to the street center.
 
 Grouping by ``SUBSTR(prefix, 1, n)`` gives the same figures for every child unit in one scan
 (the ranking); ``n = 0`` groups everything under the key ``''`` (the unit itself).

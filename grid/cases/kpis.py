@@ -207,7 +207,8 @@ class KpiRanking:
 async def ranking(
     actor: Actor, unit_id: int, start: date, end: date, by: KpiRankBy = KpiRankBy.completion
 ) -> KpiRanking:
-    """The unit's own KPIs and its child units', ranked by ``by`` — from two grouped scans."""
+    """The unit's own KPIs and its child units', ranked by ``by``: the cases are read once,
+    grouped by child; rank ties are equal displayed values."""
     period = check_period(start, end)
     unit = await access_unit(actor, unit_id, Action.kpi_read, OrgUnit.code, OrgUnit.name)
     below = child_level(Level(unit["level"]))
