@@ -25,6 +25,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -184,6 +185,7 @@ async def run(args: argparse.Namespace) -> None:
         .where(OrgUnit.prefix == DISTRICT + "007")
         .first()
     )
+    assert district is not None and street is not None, "run without --reuse to generate"
     admin = Actor(
         "staff", 1, "bench", (Grant(Role.admin, district["id"], DISTRICT, Level.district),)
     )
@@ -204,12 +206,12 @@ async def run(args: argparse.Namespace) -> None:
             period = check_period(start, end)
             cohort = (*subtree_range(unit["prefix"]), period.since, period.until)
             rows = (await Case.raw(COHORT_COUNT, *cohort))[0]["n"]
-            base = await timed(args.runs, lambda c=cohort: Case.raw(COHORT_COUNT, *c).run())
-            read = await timed(args.runs, lambda c=cohort: Case.raw(COHORT_READ, *c).run())
-            calls = {
-                "unit_kpis": lambda u=unit, s=start, e=end: unit_kpis(admin, u["id"], s, e),
-                "ranking (children)": lambda u=unit, s=start, e=end: ranking(admin, u["id"], s, e),
-                "daily_series": lambda u=unit, s=start, e=end: daily_series(admin, u["id"], s, e),
+            base = await timed(args.runs, partial(Case.raw(COHORT_COUNT, *cohort).run))
+            read = await timed(args.runs, partial(Case.raw(COHORT_READ, *cohort).run))
+            calls: dict[str, Callable[[], Awaitable[Any]]] = {
+                "unit_kpis": partial(unit_kpis, admin, unit["id"], start, end),
+                "ranking (children)": partial(ranking, admin, unit["id"], start, end),
+                "daily_series": partial(daily_series, admin, unit["id"], start, end),
             }
             for name, call in calls.items():
                 took = await timed(args.runs, call)
