@@ -16,6 +16,7 @@ from backend.http.auth import AuthController
 from backend.http.deps import DEPENDENCIES
 from backend.http.errors import EXCEPTION_HANDLERS
 from backend.http.health import healthz, readyz
+from backend.http.kpis import KpiController
 from backend.http.party import PartyController
 from backend.http.people import PEOPLE_CONTROLLERS
 from backend.http.staff import StaffController
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *PEOPLE_CONTROLLERS,
             StaffController,
             PartyController,
+            KpiController,
         ],
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,

@@ -30,6 +30,7 @@ class Action(StrEnum):
     party_manage = "party.manage"
     media_upload = "media.upload"
     media_read = "media.read"
+    kpi_read = "kpi.read"
 
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -47,6 +48,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # fallback "staff whose scope covers the photo's unit" until an owner domain decides.
     Action.media_upload: EVERY_ROLE,
     Action.media_read: EVERY_ROLE,
+    # KPIs are for those who oversee a subtree; grid workers are measured, not measuring.
+    Action.kpi_read: frozenset({R.grid_leader, R.community_staff, R.admin}) | CENTERS,
 }
 
 
