@@ -34,6 +34,7 @@ from tqdm import tqdm
 
 from backend.db import write_transaction
 from grid.services.house_units import house_label
+from grid.services.org_units import is_integrity_error
 from grid.services.owners import SealedOwner, replace_owners
 from grid.services.resident_rows import (
     HousePart,
@@ -246,8 +247,8 @@ async def import_residents(
     for line, cells in tqdm(rows, desc="校验 checking", unit="行", disable=not progress):
         try:
             parsed = parse_row(line, cells)
-        except RowProblem as problem:
-            report.fail(line, problem)
+        except RowProblem as bad:
+            report.fail(line, bad)
             continue
         grouper.add(parsed)
     houses = list(grouper.houses.values())
@@ -262,7 +263,17 @@ async def import_residents(
                 report.fail(line, problem)
             continue
         assert micro is not None
-        await _write(house, micro, report)
+        try:
+            await _write(house, micro, report)
+        except Exception as exc:
+            # another writer changed this house unit meanwhile (a unique index said no):
+            # its rows are reported, the rest of the register goes on
+            if not is_integrity_error(exc):
+                raise
+            for line in house.lines:
+                report.fail(
+                    line, RowProblem(f"数据库拒绝写入：{exc}", f"the database refused: {exc}")
+                )
     return report
 
 
