@@ -108,10 +108,16 @@ class _Stored:
         self.owners: dict[str, int] = {}
         self.claimed: set[int] = set()
 
-    async def load(self, house_unit_id: int, families: list[FamilyPlan]) -> None:
-        for h in await Household.select(Household.id, Household.tenure).where(
-            Household.house_unit == house_unit_id
-        ):
+    async def load(self, house_unit_id: int, families: list[FamilyPlan], new: bool) -> None:
+        """Read what matching needs (a house unit created just now has no households yet)."""
+        rows = (
+            []
+            if new
+            else await Household.select(Household.id, Household.tenure).where(
+                Household.house_unit == house_unit_id
+            )
+        )
+        for h in rows:
             self.households[h["id"]] = h["tenure"]
         if self.households:
             self.residents = await Resident.select(*_RESIDENT_COLUMNS).where(
@@ -205,33 +211,29 @@ async def _set_tags(resident_id: int, tags: tuple[Any, ...]) -> None:
 
 async def _member(
     stored: _Stored, household: int, prefix: str, m: ResidentPart, result: HouseResult
-) -> None:
+) -> Resident | None:
+    """Update a stored resident in place, or return the row of a new one (inserted in bulk)."""
     found = (
         stored.by_hash(m.id_number.hash) if m.id_number.hash else stored.by_name(m.name, household)
     )
     now = clock.now()
     if found is None:
-        inserted = await Resident.insert(
-            Resident(
-                household=household,
-                unit_prefix=prefix,
-                name=m.name,
-                gender=m.gender or "",
-                birth_year=m.birth_year,
-                relation=m.relation,
-                phone_enc=m.phone.enc,
-                phone_hash=m.phone.hash,
-                id_number_enc=m.id_number.enc,
-                id_number_hash=m.id_number.hash,
-                owner=stored.owners.get(m.id_number.hash or ""),
-                created_at=now,
-                updated_at=now,
-            )
-        ).returning(Resident.id)
-        if m.tags:
-            await _set_tags(inserted[0]["id"], m.tags)
         result.residents_created += 1
-        return
+        return Resident(
+            household=household,
+            unit_prefix=prefix,
+            name=m.name,
+            gender=m.gender or "",
+            birth_year=m.birth_year,
+            relation=m.relation,
+            phone_enc=m.phone.enc,
+            phone_hash=m.phone.hash,
+            id_number_enc=m.id_number.enc,
+            id_number_hash=m.id_number.hash,
+            owner=stored.owners.get(m.id_number.hash or ""),
+            created_at=now,
+            updated_at=now,
+        )
     changes = _changes(found, m, household)
     tags_change = m.tags is not None and set(m.tags) != stored.tags[found["id"]]
     if changes:
@@ -243,6 +245,22 @@ async def _member(
         result.residents_updated += 1
     else:
         result.residents_unchanged += 1
+    return None
+
+
+async def _insert_new(rows: list[tuple[Resident, ResidentPart]]) -> None:
+    """New residents of one house unit in one statement (ids come back in row order), then
+    their tags in another."""
+    if not rows:
+        return
+    ids = await Resident.insert(*[r for r, _ in rows]).returning(Resident.id)
+    tags = [
+        ResidentTag(resident=i["id"], tag=t)
+        for i, (_, m) in zip(ids, rows, strict=True)
+        for t in m.tags or ()
+    ]
+    if tags:
+        await ResidentTag.insert(*tags)
 
 
 async def write_house(
@@ -252,7 +270,8 @@ async def write_house(
     result = HouseResult()
     result.house_unit_id = await _house_unit(part, micro_id, prefix, result)
     stored = _Stored()
-    await stored.load(result.house_unit_id, families)
+    await stored.load(result.house_unit_id, families, new=bool(result.created))
+    new_rows: list[tuple[Resident, ResidentPart]] = []
     for family in families:
         members = []
         for line, m in family.members:
@@ -281,5 +300,8 @@ async def write_house(
             )
         stored.claimed.add(household)
         for m in members:
-            await _member(stored, household, prefix, m, result)
+            row = await _member(stored, household, prefix, m, result)
+            if row is not None:
+                new_rows.append((row, m))
+    await _insert_new(new_rows)
     return result
