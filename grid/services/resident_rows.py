@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from backend.errors import DomainError
+from backend.errors import DomainError, ErrorCode
 from backend.i18n import EN, ZH, translate
 from backend.pii import SealedPii, normalize_id_number, seal_id_number, seal_phone
 from grid.services.owners import OwnerSpec, SealedOwner, seal_owner
@@ -210,12 +210,18 @@ def _house(cells: dict[str, str]) -> HousePart:
     )
 
 
-def _sealed_owner(column: str, spec: OwnerSpec) -> SealedOwner:
+def _sealed_owner(prefix: str, spec: OwnerSpec) -> SealedOwner:
+    """Seal an owner; a refusal names the column it came from (``owner_…`` or the resident's)."""
     try:
         return seal_owner(spec)
     except DomainError as exc:
-        key = column if exc.data.get("field") != "name" else "owner_name"
-        raise RowProblem.of(key, exc) from None
+        if exc.code is ErrorCode.PHONE_INVALID:
+            key = "phone"
+        elif exc.code is ErrorCode.VALIDATION and exc.data.get("field") == "name":
+            key = "name"
+        else:
+            key = "id_number"
+        raise RowProblem.of(prefix + key, exc) from None
 
 
 def _owner(cells: dict[str, str]) -> SealedOwner | None:
@@ -237,7 +243,7 @@ def _owner(cells: dict[str, str]) -> SealedOwner | None:
         id_number=_cell(cells, "owner_id_number") or None,
         phone=_cell(cells, "owner_phone") or None,
     )
-    return _sealed_owner("owner_id_number", spec)
+    return _sealed_owner("owner_", spec)
 
 
 def _flag(cells: dict[str, str], key: str) -> bool:
@@ -299,7 +305,7 @@ def _resident(cells: dict[str, str]) -> ResidentPart | None:
     owner = None
     if is_owner:
         spec = OwnerSpec(name=name, id_number=id_number, phone=_cell(cells, "phone") or None)
-        owner = _sealed_owner("id_number", spec)
+        owner = _sealed_owner("", spec)
     return ResidentPart(
         name=name,
         gender=gender,

@@ -240,3 +240,28 @@ def test_docs_describe_every_column_of_the_register():
         assert f"`{column.key}`" in doc and column.zh in doc, column.key
     example = (EXAMPLES / "residents.csv").read_text(encoding="utf-8").splitlines()[0]
     assert example.split(",") == HEADER
+
+
+async def test_bad_owner_cells_name_the_owner_column(world):
+    building = pd.building()
+    text = register(
+        world,
+        [
+            {"building": building, "owner_name": "赵业主", "owner_phone": "110"},
+            {
+                "building": building,
+                "room": "102",
+                "owner_name": "某置业",
+                "owner_kind": "建设单位",
+                "owner_id_number": "91500108MA5U0JX2QA",
+            },
+            {"building": building, "room": "103", "owner_kind": "个人"},
+            {"building": building, "room": "104", "owner_name": "某公司", "owner_kind": "合伙"},
+        ],
+    )
+    report = await _import(text)
+    reasons = {line: problem.zh for line, problem in report.errors}
+    assert reasons[2].startswith("业主电话：手机号码格式不正确")
+    assert reasons[3].startswith("业主证件号：统一社会信用代码格式不正确")
+    assert reasons[4] == "填写了业主信息但缺少业主姓名"
+    assert reasons[5].startswith("业主类型“合伙”无效")
