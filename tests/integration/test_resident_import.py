@@ -65,6 +65,18 @@ async def test_example_register_imports_every_row_and_a_second_import_changes_no
         assert await gridgov.count("ownership") == 7
         assert await gridgov.count("resident_tag") == 4
 
+        bad = tmp_path / "bad.csv"
+        bad.write_text(
+            "微网格编码,楼栋,房号,姓名,身份证号\n"
+            "500108001001001001,9,901,新居民,123\n"
+            "500108001001001001,9,902,另一位,\n",
+            encoding="utf-8",
+        )
+        partly = gridgov.run("import-residents", str(bad))
+        assert partly.returncode == 1  # a script notices, though the good row is in
+        assert "第 2 行：身份证号：身份证号码格式不正确" in partly.stdout
+        assert await gridgov.count("resident") == 9
+
 
 async def test_bad_rows_are_reported_by_line_and_reason_and_good_rows_are_imported(world):
     good, good2, dup = pd.id_number(), pd.id_number(male=False), pd.id_number()
