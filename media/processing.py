@@ -269,14 +269,16 @@ def _process(
 ) -> ProcessedPhoto:
     image = _open(data, fmt, max_pixels)
     source_size = image.size
-    try:
-        exif = image.getexif()
-    except Exception:
-        exif = Image.Exif()
-    gps = read_gps(exif)
-    taken_at = read_taken_at(exif, default_tz)
-    # pillow-heif has already applied the HEIF orientation while decoding
-    orientation = 1 if fmt is SourceFormat.heif else _orientation(exif)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "Corrupt EXIF data": handled below
+        try:
+            exif = image.getexif()
+        except Exception:
+            exif = Image.Exif()
+        gps = read_gps(exif)
+        taken_at = read_taken_at(exif, default_tz)
+        # pillow-heif has already applied the HEIF orientation while decoding
+        orientation = 1 if fmt is SourceFormat.heif else _orientation(exif)
 
     if fmt is SourceFormat.jpeg:
         # decode at the smallest DCT scale that still covers the display size
