@@ -28,6 +28,7 @@ REPO = Path(__file__).resolve().parent.parent
 #: Downloads survive between runs here (``./var`` is git-ignored).
 CACHE_DIR = Path(os.environ.get("GRIDGOV_TEST_CACHE", REPO / "var" / "test-cache"))
 PILLOW_VERSION = "13.0.0"
+UPLOAD = "/api/v1/media/photos/"
 S3_KEY, S3_SECRET, S3_REGION = "gridgov-test", "gridgov-test-secret", "cn-north-1"
 
 
@@ -122,6 +123,19 @@ async def media_client(media_settings: Settings) -> AsyncIterator[httpx.AsyncCli
     transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client
+
+
+async def upload(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    data: bytes,
+    filename: str = "photo.jpg",
+    **form: str,
+) -> httpx.Response:
+    """POST one photo as a phone app does (multipart field ``file``)."""
+    return await client.post(
+        UPLOAD, files={"file": (filename, data, "image/jpeg")}, data=form, headers=headers
+    )
 
 
 def _download_pillow_sdist() -> Path:

@@ -13,21 +13,8 @@ from backend import clock
 from backend.config import Settings
 from media.storage import storage_for
 from media.tables import MediaImage, Photo
+from tests.media_fixtures import UPLOAD, upload
 from tests.media_samples import PHOTO_LAT, PHOTO_LON, bad_inputs, phone_jpeg
-
-UPLOAD = "/api/v1/media/photos/"
-
-
-async def upload(
-    client: httpx.AsyncClient,
-    headers: dict[str, str],
-    data: bytes,
-    filename: str = "photo.jpg",
-    **form: str,
-) -> httpx.Response:
-    return await client.post(
-        UPLOAD, files={"file": (filename, data, "image/jpeg")}, data=form, headers=headers
-    )
 
 
 async def fetch(client: httpx.AsyncClient, url: str) -> httpx.Response:
