@@ -13,8 +13,13 @@ file name or the declared content type:
 5. EXIF orientation applied (except HEIF: pillow-heif already rotates while decoding),
    then fresh JPEGs written with no metadata at all.
 
-JPEG draft mode lets libjpeg decode a 12 MP photo at ½ or ¼ scale (DCT scaling), which is most
-of the speed of the intake (see ``bench/photo_intake.py``).
+Speed comes from JPEG draft mode: libjpeg decodes at ½, ¼ or ⅛ scale (DCT scaling, a good
+downsampling filter in itself), the smallest scale whose long side still reaches
+``DISPLAY_MIN``. A 12 MP phone photo (4000 × 3000) is decoded straight to 1000 × 750 and needs
+no resampling for its display image; a 3000 px photo decodes to 1500 px. So every display image
+of a photo larger than 1000 px has a long side between 1000 and 1600 px (the size WeChat itself
+sends photos at), at a third of the cost of decoding at ½ scale and resampling to 1600 px
+(see ``bench/photo_intake.py``).
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import io
 import math
 import warnings
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pillow_heif
@@ -34,6 +39,8 @@ from backend.errors import DomainError, ErrorCode
 from media.tables import SourceFormat
 
 DISPLAY_MAX = 1600
+#: Draft-mode decoding stops halving at this long side (see the module docstring).
+DISPLAY_MIN = 1000
 THUMB_MAX = 320
 DISPLAY_QUALITY = 85
 THUMB_QUALITY = 80
@@ -158,7 +165,7 @@ def _text(value: Any) -> str:
 
 
 def read_taken_at(exif: Image.Exif, default_tz: timezone = DEFAULT_PHOTO_TZ) -> datetime | None:
-    """When the photo was taken (DateTimeOriginal, else DateTime), as an aware datetime."""
+    """When the photo was taken (DateTimeOriginal, else DateTime), in UTC."""
     try:
         sub = exif.get_ifd(ExifTags.IFD.Exif)
         raw = sub.get(_TAG_DATETIME_ORIGINAL) or exif.get(_TAG_DATETIME)
@@ -170,7 +177,7 @@ def read_taken_at(exif: Image.Exif, default_tz: timezone = DEFAULT_PHOTO_TZ) -> 
         if len(offset) == 6 and offset[0] in "+-" and offset[3] == ":":
             minutes = int(offset[1:3]) * 60 + int(offset[4:6])
             tz = timezone(timedelta(minutes=minutes if offset[0] == "+" else -minutes))
-        return taken.replace(tzinfo=tz)
+        return taken.replace(tzinfo=tz).astimezone(UTC)
     except Exception:  # unreadable time: the photo is still a photo
         return None
 
@@ -281,14 +288,17 @@ def _process(
         orientation = 1 if fmt is SourceFormat.heif else _orientation(exif)
 
     if fmt is SourceFormat.jpeg:
-        # decode at the smallest DCT scale that still covers the display size
-        image.draft("RGB", _fit(source_size, DISPLAY_MAX))
+        # decode at the smallest DCT scale whose long side is still >= DISPLAY_MIN
+        image.draft("RGB", _fit(source_size, DISPLAY_MIN))
     image.load()
     image = _to_rgb(image)
     # resize first, rotate the smaller picture; bilinear is Pillow's antialiased triangle
     # filter, indistinguishable from Lanczos at these ratios and twice as fast
-    stored_fit = _fit(image.size, DISPLAY_MAX)
-    display = image.resize(stored_fit, Image.Resampling.BILINEAR, reducing_gap=2.0)
+    display = image
+    if max(image.size) > DISPLAY_MAX:
+        display = image.resize(
+            _fit(image.size, DISPLAY_MAX), Image.Resampling.BILINEAR, reducing_gap=2.0
+        )
     if orientation != 1:
         display = display.transpose(_TRANSPOSE[orientation])
     display_bytes = _jpeg(display, DISPLAY_QUALITY)

@@ -135,45 +135,48 @@ async def _image_id(sha256: str) -> int | None:
 
 async def _write_rows(
     actor: Actor, processed: ProcessedPhoto, unit_prefix: str
-) -> tuple[int, bool]:
-    """``(photo_id, reused)``; races with an identical upload end in the same rows."""
+) -> tuple[dict[str, Any], bool]:
+    """``(photo row with its image's columns, reused)``; an identical upload racing this one
+    ends in the same rows (``ON CONFLICT DO NOTHING`` on both unique keys, then a read)."""
     display_key, thumb_key = object_keys(processed.sha256)
+    image = {
+        "sha256": processed.sha256,
+        "display_key": display_key,
+        "thumb_key": thumb_key,
+        "width": processed.width,
+        "height": processed.height,
+        "thumb_width": processed.thumb_width,
+        "thumb_height": processed.thumb_height,
+    }
     async with write_transaction():
-        await MediaImage.insert(
+        inserted = await MediaImage.insert(
             MediaImage(
-                sha256=processed.sha256,
-                display_key=display_key,
-                thumb_key=thumb_key,
-                width=processed.width,
-                height=processed.height,
-                thumb_width=processed.thumb_width,
-                thumb_height=processed.thumb_height,
+                **image,
                 display_bytes=len(processed.display),
                 thumb_bytes=len(processed.thumb),
             )
         ).on_conflict(action="DO NOTHING")
-        image_id = await _image_id(processed.sha256)
+        image_id = int(inserted[0]["id"]) if inserted else await _image_id(processed.sha256)
         assert image_id is not None
-        inserted = await Photo.insert(
-            Photo(
-                image=image_id,
-                uploader_kind=actor.kind,
-                uploader_id=actor.id,
-                unit_prefix=unit_prefix,
-                source_format=processed.source_format,
-                source_bytes=processed.source_bytes,
-                source_width=processed.source_width,
-                source_height=processed.source_height,
-                taken_at=processed.taken_at,
-                gps_lon=processed.gps.lon if processed.gps else None,
-                gps_lat=processed.gps.lat if processed.gps else None,
-                created_at=clock.now(),
-            )
-        ).on_conflict(action="DO NOTHING")
+        photo = {
+            "image": image_id,
+            "uploader_kind": actor.kind,
+            "uploader_id": actor.id,
+            "unit_prefix": unit_prefix,
+            "source_format": processed.source_format,
+            "source_bytes": processed.source_bytes,
+            "source_width": processed.source_width,
+            "source_height": processed.source_height,
+            "taken_at": processed.taken_at,
+            "gps_lon": processed.gps.lon if processed.gps else None,
+            "gps_lat": processed.gps.lat if processed.gps else None,
+            "created_at": clock.now(),
+        }
+        inserted = await Photo.insert(Photo(**photo)).on_conflict(action="DO NOTHING")
         if inserted:
-            return int(inserted[0]["id"]), False
+            return {**photo, **image, "id": int(inserted[0]["id"])}, False
         existing = (
-            await Photo.select(Photo.id)
+            await Photo.select(*PHOTO_COLUMNS)
             .where(
                 (Photo.uploader_kind == actor.kind)
                 & (Photo.uploader_id == actor.id)
@@ -182,7 +185,7 @@ async def _write_rows(
             .first()
         )
         assert existing is not None
-        return int(existing["id"]), True
+        return existing, True
 
 
 async def upload_photo(
@@ -215,9 +218,7 @@ async def upload_photo(
     image_known = await _image_id(processed.sha256) is not None
     if not image_known:
         await _store(storage, processed)
-    photo_id, photo_known = await _write_rows(actor, processed, unit_prefix)
-    photo = await Photo.select(*PHOTO_COLUMNS).where(Photo.id == photo_id).first()
-    assert photo is not None
+    photo, photo_known = await _write_rows(actor, processed, unit_prefix)
     return photo_view(photo, storage, settings, reused=image_known or photo_known)
 
 

@@ -12,6 +12,7 @@ from PIL import ExifTags, Image, TiffImagePlugin
 from backend.errors import DomainError
 from media.processing import (
     DISPLAY_MAX,
+    DISPLAY_MIN,
     THUMB_MAX,
     GpsPoint,
     process_photo,
@@ -209,13 +210,29 @@ def test_heic_orientation_is_not_applied_twice():
     assert result.gps == GpsPoint(lon=PHOTO_LON, lat=PHOTO_LAT)
 
 
-def test_12mp_photo_becomes_a_1600_display_and_320_thumbnail():
+def test_12mp_photo_is_decoded_at_quarter_scale_to_a_1000_display_and_320_thumbnail():
     result = process(phone_jpeg(4000, 3000, orientation=6))
     assert (result.source_width, result.source_height) == (3000, 4000)  # as stored
-    assert (result.width, result.height) == (DISPLAY_MAX, 1200)
+    assert (result.width, result.height) == (DISPLAY_MIN, 750)
     assert (result.thumb_width, result.thumb_height) == (THUMB_MAX, 240)
-    assert opened(result.display).size == (1600, 1200)
+    assert opened(result.display).size == (1000, 750)
     assert top_is_red(result.display)
+
+
+@pytest.mark.parametrize(
+    ("size", "display"),
+    [
+        ((3000, 2000), (1500, 1000)),  # ½ scale already fits
+        ((1800, 1200), (DISPLAY_MAX, 1067)),  # full decode, resampled to the cap
+        ((8000, 6000), (1000, 750)),  # ⅛ scale
+        ((1000, 1000), (1000, 1000)),
+    ],
+)
+def test_display_long_side_stays_between_1000_and_1600(size, display):
+    data = encode(upright_picture(*size), "JPEG", quality=80)
+    result = process(data, max_pixels=60_000_000)
+    assert (result.width, result.height) == display
+    assert max(result.thumb_width, result.thumb_height) == THUMB_MAX
 
 
 def test_small_photo_is_not_enlarged():
