@@ -204,3 +204,31 @@ async def test_local_object_route_refuses_tampered_expired_and_climbing_urls(
         expired = await client.get(url)
         assert expired.status_code == 403
         assert expired.json()["data"]["reason"] == "expired"
+
+
+async def test_app_start_creates_the_missing_bucket(s3_peer, settings: Settings):
+    from dataclasses import replace
+
+    from minio import Minio
+
+    from backend.app import create_app
+    from tests.media_fixtures import S3_KEY, S3_REGION, S3_SECRET, fresh_bucket
+
+    bucket = fresh_bucket()
+    app = create_app(replace(settings, media_url=s3_peer.media_url(bucket)))
+    peer = Minio(s3_peer.endpoint, S3_KEY, S3_SECRET, secure=False, region=S3_REGION)
+    assert not peer.bucket_exists(bucket)
+    try:
+        async with app.lifespan():
+            assert peer.bucket_exists(bucket)
+    finally:
+        from backend import db
+
+        await db.open_pool(db.get_engine())  # the app's shutdown closed the session's pool
+
+
+async def test_body_far_over_the_limit_is_cut_off_with_413(media_client, world, settings):
+    data = b"\xff\xd8\xff" + b"\x00" * (settings.media_max_bytes + 256 * 1024)
+    response = await upload(media_client, world.headers("grid_worker_a"), data)
+    assert response.status_code == 413
+    assert response.json()["code"] in ("payload_too_large", "media_too_large")
