@@ -5,8 +5,8 @@ file name or the declared content type:
 
 1. size (empty, too many bytes), then the format sniffed from the first bytes;
 2. the header only: width × height against the settings cap *before* any pixel is decoded
-   (a 100 KB PNG can claim 10 000 × 10 000 pixels), with Pillow's ``DecompressionBombWarning``
-   turned into an error as a second guard;
+   (a 100 KB PNG can claim 10 000 × 10 000 pixels), and against Pillow's own guard, whose
+   ``DecompressionBombWarning`` is turned into an error (it only warns by default);
 3. EXIF capture time and GPS, read before the metadata is dropped, tolerant of malformed tags
    (a phone app writing a zero denominator must not cost the user their photo);
 4. ``load()`` — not ``verify()``, which does not notice a truncated JPEG;
@@ -70,6 +70,11 @@ _TAG_DATETIME_ORIGINAL = 0x9003
 _TAG_OFFSET_TIME_ORIGINAL = 0x9011
 
 pillow_heif.register_heif_opener()
+# Process-wide policy, set once (``warnings.catch_warnings`` is not thread-safe, and photos are
+# processed in worker threads): a decompression bomb is an error, never a log line; broken EXIF
+# is expected from phone apps and handled by the readers below, so it is not worth a warning.
+warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
+warnings.filterwarnings("ignore", message="(Possibly )?[Cc]orrupt EXIF", category=UserWarning)
 
 
 @dataclass(frozen=True)
@@ -223,20 +228,21 @@ def _too_many_pixels(pixels: object, max_pixels: int) -> DomainError:
 
 
 def _open(data: bytes, fmt: SourceFormat, max_pixels: int) -> Image.Image:
-    """Open (header only) and refuse a picture larger than the cap before decoding it."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", Image.DecompressionBombWarning)
-        try:
-            image = Image.open(io.BytesIO(data), formats=[_PIL_FORMAT[fmt]])
-        except Image.DecompressionBombError as exc:
-            raise _too_many_pixels(f"> {2 * (Image.MAX_IMAGE_PIXELS or 0)}", max_pixels) from exc
-        except Image.UnidentifiedImageError as exc:
-            raise _corrupt("unreadable header") from exc
+    """Open (header only) and refuse a picture larger than the cap before decoding it.
+
+    Pillow's own guard (``Image.MAX_IMAGE_PIXELS``, ~89 MP) only warns; it counts here as a
+    second cap, checked explicitly so the refusal does not depend on warning filters.
+    """
+    try:
+        image = Image.open(io.BytesIO(data), formats=[_PIL_FORMAT[fmt]])
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        raise _too_many_pixels(f"> {Image.MAX_IMAGE_PIXELS}", max_pixels) from exc
+    except Image.UnidentifiedImageError as exc:
+        raise _corrupt("unreadable header") from exc
     width, height = image.size
     if width <= 0 or height <= 0:
         raise _corrupt("empty picture")
-    bomb = any(issubclass(w.category, Image.DecompressionBombWarning) for w in caught)
-    if width * height > max_pixels or bomb:
+    if width * height > min(max_pixels, Image.MAX_IMAGE_PIXELS or max_pixels):
         raise _too_many_pixels(width * height, max_pixels)
     return image
 
@@ -256,19 +262,17 @@ def process_photo(
     fmt = sniff_format(data)
     if fmt is None:
         raise DomainError(ErrorCode.MEDIA_UNSUPPORTED)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            return _process(data, fmt, max_pixels, default_tz)
-        except DomainError:
-            raise
-        except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
-            raise _too_many_pixels("?", max_pixels) from exc
-        except MemoryError:
-            raise
-        except Exception as exc:  # decoders of untrusted bytes raise many kinds of error
-            reason = "truncated" if "truncated" in str(exc) else type(exc).__name__
-            raise _corrupt(reason) from exc
+    try:
+        return _process(data, fmt, max_pixels, default_tz)
+    except DomainError:
+        raise
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        raise _too_many_pixels(f"> {Image.MAX_IMAGE_PIXELS}", max_pixels) from exc
+    except MemoryError:
+        raise
+    except Exception as exc:  # decoders of untrusted bytes raise many kinds of error
+        reason = "truncated" if "truncated" in str(exc) else type(exc).__name__
+        raise _corrupt(reason) from exc
 
 
 def _process(
@@ -276,16 +280,14 @@ def _process(
 ) -> ProcessedPhoto:
     image = _open(data, fmt, max_pixels)
     source_size = image.size
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # "Corrupt EXIF data": handled below
-        try:
-            exif = image.getexif()
-        except Exception:
-            exif = Image.Exif()
-        gps = read_gps(exif)
-        taken_at = read_taken_at(exif, default_tz)
-        # pillow-heif has already applied the HEIF orientation while decoding
-        orientation = 1 if fmt is SourceFormat.heif else _orientation(exif)
+    try:
+        exif = image.getexif()
+    except Exception:
+        exif = Image.Exif()
+    gps = read_gps(exif)
+    taken_at = read_taken_at(exif, default_tz)
+    # pillow-heif has already applied the HEIF orientation while decoding
+    orientation = 1 if fmt is SourceFormat.heif else _orientation(exif)
 
     if fmt is SourceFormat.jpeg:
         # decode at the smallest DCT scale whose long side is still >= DISPLAY_MIN

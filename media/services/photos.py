@@ -139,7 +139,7 @@ async def _write_rows(
     """``(photo row with its image's columns, reused)``; an identical upload racing this one
     ends in the same rows (``ON CONFLICT DO NOTHING`` on both unique keys, then a read)."""
     display_key, thumb_key = object_keys(processed.sha256)
-    image = {
+    image: dict[str, Any] = {
         "sha256": processed.sha256,
         "display_key": display_key,
         "thumb_key": thumb_key,
@@ -158,7 +158,7 @@ async def _write_rows(
         ).on_conflict(action="DO NOTHING")
         image_id = int(inserted[0]["id"]) if inserted else await _image_id(processed.sha256)
         assert image_id is not None
-        photo = {
+        photo: dict[str, Any] = {
             "image": image_id,
             "uploader_kind": actor.kind,
             "uploader_id": actor.id,

@@ -132,6 +132,7 @@ async def test_other_streets_staff_cannot_see_a_photo(media_client, world):
 
 
 async def test_upload_for_a_unit_outside_my_scope_is_refused(media_client, world):
+    before = await counts()
     response = await upload(
         media_client,
         world.headers("grid_worker_a"),
@@ -139,7 +140,8 @@ async def test_upload_for_a_unit_outside_my_scope_is_refused(media_client, world
         unit_id=str(world.units["grid_b1_1"]),
     )
     assert response.status_code == 404
-    assert await Photo.count().where(Photo.unit_prefix == world.codes["grid_b1_1"]) == 0
+    assert response.json()["data"] == {"kind": "unit", "id": str(world.units["grid_b1_1"])}
+    assert await counts() == before
 
 
 async def test_upload_needs_a_signed_in_user(media_client):

@@ -267,3 +267,20 @@ def test_same_picture_gives_the_same_hash_and_metadata_does_not_change_it():
     assert process(plain).sha256 == process(with_gps).sha256
     other = encode(upright_picture(800, 600, seed=1), "JPEG", quality=90)
     assert process(other).sha256 != process(plain).sha256
+
+
+def test_importing_media_makes_pillows_bomb_warning_an_error_process_wide(tmp_path):
+    """Set once at import, not per call: ``warnings.catch_warnings`` is not thread-safe and
+    photos are processed in worker threads. (pytest resets filters per test, hence a child.)"""
+    import subprocess
+    import sys
+
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(png_bomb(10_000, 10_000))
+    script = (
+        "import sys, media.processing; from PIL import Image\n"
+        "try:\n    Image.open(sys.argv[1])\nexcept Image.DecompressionBombWarning:\n"
+        "    sys.exit(0)\nsys.exit(1)\n"
+    )
+    child = subprocess.run([sys.executable, "-c", script, str(bomb)], capture_output=True)
+    assert child.returncode == 0, child.stderr.decode()
