@@ -65,11 +65,12 @@ def make_variants(args: tuple[Path, int, int]) -> list[Path]:
 def baseline_worker(paths: list[Path], barrier: mp.synchronize.Barrier, done: mp.Queue) -> None:
     blobs = [p.read_bytes() for p in paths]
     barrier.wait()
+    cpu = time.process_time()
     for blob in blobs:
         image = Image.open(io.BytesIO(blob))
         image.load()
         image.save(io.BytesIO(), "JPEG", quality=85)
-    done.put(time.perf_counter())
+    done.put((time.perf_counter(), time.process_time() - cpu))
 
 
 def intake_worker(
@@ -94,16 +95,19 @@ def intake_worker(
         await ready_storage(settings)
         reporter = Actor(kind="resident", id=1000 + worker, name=f"reporter {worker}")
         barrier.wait()
+        cpu = time.process_time()  # all threads of this process: the event loop and workers
         for blob in blobs:
             view = await upload_photo(reporter, blob, "IMG.JPG", settings=settings)
             assert view.gps is not None and not view.reused
-        done.put(time.perf_counter())
+        done.put((time.perf_counter(), time.process_time() - cpu))
 
     asyncio.run(run())
 
 
-def timed(target: object, shares: list[list[Path]], extra: tuple[object, ...]) -> float:
-    """Seconds from the common start to the last worker's end."""
+def timed(
+    target: object, shares: list[list[Path]], extra: tuple[object, ...]
+) -> tuple[float, float]:
+    """(seconds from the common start to the last worker's end, CPU seconds of all workers)."""
     ctx = mp.get_context("spawn")
     barrier = ctx.Barrier(len(shares) + 1)
     done: mp.Queue = ctx.Queue()
@@ -115,12 +119,12 @@ def timed(target: object, shares: list[list[Path]], extra: tuple[object, ...]) -
         w.start()
     barrier.wait()
     start = time.perf_counter()
-    ends = [done.get(timeout=600) for _ in workers]
+    results = [done.get(timeout=600) for _ in workers]
     for w in workers:
         w.join()
         if w.exitcode != 0:
             raise RuntimeError(f"worker failed with exit code {w.exitcode}")
-    return max(ends) - start
+    return max(end for end, _ in results) - start, sum(cpu for _, cpu in results)
 
 
 async def prepare_database(env: dict[str, str]) -> None:
@@ -172,31 +176,40 @@ def main() -> None:
         }
         asyncio.run(prepare_database(env))
 
-        baseline_s = timed(baseline_worker, shares, ())
-        intake_s = timed(intake_worker, shares, (env,))
+        load_before = os.getloadavg()[0]
+        baseline_s, baseline_cpu = timed(baseline_worker, shares, ())
+        intake_s, intake_cpu = timed(intake_worker, shares, (env,))
 
     baseline_rate, intake_rate = n / baseline_s, n / intake_s
     ratio = intake_rate / baseline_rate
+    # what the same work gives on `procs` otherwise idle cores: CPU time is not stretched by
+    # other processes the way wall time is on a shared machine
+    baseline_idle, intake_idle = procs * n / baseline_cpu, procs * n / intake_cpu
     verdict = "meets" if intake_rate >= TARGET else "misses"
+    idle_verdict = "meets" if intake_idle >= TARGET else "misses"
     lines = [
         f"{HEADING}",
         "",
         f"`.venv/bin/python bench/photo_intake.py --photos {n} --processes {procs} --write` — "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, Python {platform.python_version()}, "
-        f"{os.cpu_count()} CPUs seen, load average {os.getloadavg()[0]:.2f} at the end.",
+        f"{os.cpu_count()} CPUs seen, load average {load_before:.2f} before the timed runs "
+        f"and {os.getloadavg()[0]:.2f} after (other work on the machine stretches wall time).",
         "",
         f"{n} distinct 12 MP JPEGs (4000 × 3000, stored rotated with EXIF orientation 6, GPS, "
         f"capture time), {procs} worker processes.",
         "",
-        "| run | photos/s | ms per photo per process |",
-        "|---|---|---|",
+        f"| run | photos/s (wall) | CPU ms per photo | photos/s on {procs} idle cores (from CPU time) |",
+        "|---|---|---|---|",
         f"| baseline: Pillow full decode + full-size JPEG encode | {baseline_rate:.1f} | "
-        f"{baseline_s * procs / n * 1000:.0f} |",
+        f"{baseline_cpu / n * 1000:.0f} | {baseline_idle:.1f} |",
         f"| intake: `upload_photo` (checks, EXIF, draft decode, display + thumbnail, "
-        f"local store, SQLite rows) | {intake_rate:.1f} | {intake_s * procs / n * 1000:.0f} |",
+        f"local store, SQLite rows) | {intake_rate:.1f} | {intake_cpu / n * 1000:.0f} | "
+        f"{intake_idle:.1f} |",
         "",
-        f"Intake / baseline = **{ratio:.2f}×**. Target ≥ {TARGET:.0f} photo reports/s: "
-        f"**{verdict}** it ({intake_rate:.1f}/s).",
+        f"Intake / baseline = **{ratio:.2f}×** (wall), {intake_idle / baseline_idle:.2f}× (CPU). "
+        f"Target ≥ {TARGET:.0f} photo reports/s: measured wall rate **{verdict}** it "
+        f"({intake_rate:.1f}/s); the CPU-time projection for {procs} idle cores **{idle_verdict}** "
+        f"it ({intake_idle:.1f}/s).",
     ]
     text = "\n".join(lines)
     print(text)
