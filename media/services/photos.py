@@ -18,8 +18,12 @@ the same photo back.
 from __future__ import annotations
 
 import asyncio
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from backend import clock
@@ -34,6 +38,18 @@ from media.processing import GpsPoint, ProcessedPhoto, process_photo
 from media.services.access import PHOTO_COLUMNS, access_photo
 from media.storage import ObjectStorage, StorageUnavailable, ready_storage, storage_for
 from media.tables import MediaImage, Photo
+
+_pool: ThreadPoolExecutor | None = None
+
+
+def _processing_pool() -> ThreadPoolExecutor:
+    """One thread per core for decoding: Pillow releases the GIL while it decodes, and a
+    bounded pool bounds the memory of many large uploads arriving at once."""
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="photo")
+    return _pool
+
 
 #: A photo taken this long before it was uploaded is flagged as possibly not of the scene now.
 STALE_AFTER = timedelta(hours=24)
@@ -205,11 +221,14 @@ async def upload_photo(
     if actor.kind == "staff" and not actor.grants_for(Action.media_upload):
         raise forbidden(str(Action.media_upload))
     unit_prefix = await _unit_prefix(actor, unit_id)
-    processed = await asyncio.to_thread(
-        process_photo,
-        data,
-        max_bytes=settings.media_max_bytes,
-        max_pixels=settings.media_max_pixels,
+    processed = await asyncio.get_running_loop().run_in_executor(
+        _processing_pool(),
+        partial(
+            process_photo,
+            data,
+            max_bytes=settings.media_max_bytes,
+            max_pixels=settings.media_max_pixels,
+        ),
     )
     try:
         storage = await ready_storage(settings)
@@ -228,7 +247,7 @@ async def get_photo(actor: Actor, photo_id: int, *, settings: Settings) -> Photo
     return photo_view(photo, storage_for(settings), settings)
 
 
-async def photo_location(photo_ids: list[int]) -> PhotoLocation | None:
+async def photo_location(photo_ids: Sequence[int]) -> PhotoLocation | None:
     """The GPS point of the first photo (in the given order) that has one, for a report sent
     without a location. Callers (case intake) have already checked access to these photos."""
     if not photo_ids:

@@ -177,3 +177,18 @@ async def test_sweep_removes_only_old_objects_no_row_names(local, world):
     assert sorted(await sweep_orphan_objects(storage)) == sorted([orphan_display, orphan_thumb])
     kept = await access_photo(SYSTEM, photo_id)
     assert {o.key for o in await storage.list()} == set(object_keys(kept["sha256"]))
+
+
+async def test_identical_uploads_racing_each_other_end_in_one_image(local):
+    import asyncio
+
+    data = phone_jpeg(900, 600, seed=70)
+    people = [Actor(kind="resident", id=500 + i, name=f"r{i}") for i in range(4)]
+    views = await asyncio.gather(
+        *(upload_photo(p, data, "same.jpg", settings=local) for p in [*people, people[0]])
+    )
+    assert len({v.id for v in views}) == 4  # the fifth is the first person's photo again
+    assert views[4].id == views[0].id
+    images = {(await access_photo(SYSTEM, v.id))["sha256"] for v in views}
+    assert len(images) == 1
+    assert len(await storage_for(local).list()) == 2
