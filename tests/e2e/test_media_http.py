@@ -234,3 +234,25 @@ async def test_body_far_over_the_limit_is_cut_off_with_413(media_client, world, 
     response = await upload(media_client, world.headers("grid_worker_a"), data)
     assert response.status_code == 413
     assert response.json()["code"] in ("payload_too_large", "media_too_large")
+
+
+@pytest.mark.parametrize(
+    ("fmt", "params", "name"),
+    [
+        ("PNG", {}, "screenshot.png"),
+        ("WEBP", {"quality": 80}, "photo.webp"),
+        ("HEIF", {"quality": 60}, "IMG_0002.HEIC"),
+        ("JPEG", {"quality": 85}, "named-wrongly.png"),
+    ],
+)
+async def test_every_accepted_format_becomes_a_jpeg_photo(media_client, world, fmt, params, name):
+    import media.processing  # noqa: F401  (registers the HEIF plugin)
+    from tests.media_samples import encode, upright_picture
+
+    data = encode(upright_picture(900, 600, seed=len(name)), fmt, **params)
+    response = await upload(media_client, world.headers("grid_worker_a"), data, name)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["source_format"] == {"PNG": "png", "WEBP": "webp", "HEIF": "heif"}.get(fmt, "jpeg")
+    served = await fetch(media_client, body["display_url"])
+    assert Image.open(io.BytesIO(served.content)).format == "JPEG"
