@@ -304,8 +304,9 @@ def _process(
     if orientation != 1:
         display = display.transpose(_TRANSPOSE[orientation])
     display_bytes = _jpeg(display, DISPLAY_QUALITY)
+    # box-reduce by the whole factor first (reducing_gap=1): twice as fast at thumbnail size
     thumb = display.resize(
-        _fit(display.size, THUMB_MAX), Image.Resampling.BILINEAR, reducing_gap=2.0
+        _fit(display.size, THUMB_MAX), Image.Resampling.BILINEAR, reducing_gap=1.0
     )
     thumb_bytes = _jpeg(thumb, THUMB_QUALITY)
     return ProcessedPhoto(
