@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,12 +18,24 @@ from backend.http.deps import DEPENDENCIES
 from backend.http.errors import EXCEPTION_HANDLERS
 from backend.http.health import healthz, readyz
 from backend.http.kpis import KpiController
+from backend.http.media import media_router
 from backend.http.party import PartyController
 from backend.http.people import PEOPLE_CONTROLLERS
 from backend.http.staff import StaffController
 from backend.http.units import UNIT_CONTROLLERS
+from media.storage import StorageUnavailable, ready_storage
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
+log = logging.getLogger("gridgov.app")
+
+
+async def prepare_media(settings: Settings) -> None:
+    """Create the media folder or bucket at start. A store that is down does not stop the
+    start (uploads answer 503 and retry the preparation); a public bucket does."""
+    try:
+        await ready_storage(settings)
+    except StorageUnavailable as exc:
+        log.warning("media storage not ready, uploads will retry: %s", exc)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -33,6 +46,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         pii.configure(settings.pii_key)
         engine = db.ensure_engine(settings)
         await db.open_pool(engine)
+        await prepare_media(settings)
         try:
             yield
         finally:
@@ -48,6 +62,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             StaffController,
             PartyController,
             KpiController,
+            media_router(settings),
         ],
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
