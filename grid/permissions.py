@@ -30,6 +30,10 @@ class Action(StrEnum):
     party_manage = "party.manage"
     media_upload = "media.upload"
     media_read = "media.read"
+    matter_read = "matter.read"
+    matter_manage = "matter.manage"
+    ballot_enter = "ballot.enter"
+    comment_moderate = "comment.moderate"
 
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -47,6 +51,12 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # fallback "staff whose scope covers the photo's unit" until an owner domain decides.
     Action.media_upload: EVERY_ROLE,
     Action.media_read: EVERY_ROLE,
+    # Consultations: the community (and the street above it) runs them; frontline staff
+    # collect and enter paper ballots; moderation stays with those who run the matter.
+    Action.matter_read: FRONTLINE | CENTERS | {R.admin},
+    Action.matter_manage: frozenset({R.community_staff, R.street_center_staff, R.admin}),
+    Action.ballot_enter: FRONTLINE | {R.admin},
+    Action.comment_moderate: frozenset({R.community_staff, R.street_center_staff, R.admin}),
 }
 
 
