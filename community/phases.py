@@ -32,6 +32,7 @@ class Phase(StrEnum):
 
 
 class PhaseAction(StrEnum):
+    create = "create"  # recorded in the history only; not a move
     publish = "publish"
     revise = "revise"
     open_discussion = "open_discussion"

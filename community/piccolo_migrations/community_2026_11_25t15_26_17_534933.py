@@ -1573,6 +1573,7 @@ async def forwards():
             "choices": Enum(
                 "PhaseAction",
                 {
+                    "create": "create",
                     "publish": "publish",
                     "revise": "revise",
                     "open_discussion": "open_discussion",
