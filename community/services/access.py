@@ -38,21 +38,17 @@ class ResidentPlace:
 
 
 async def resident_place(resident_id: int) -> ResidentPlace | None:
-    row = (
-        await Resident.select(
-            Resident.id,
-            Resident.name,
-            Resident.owner,
-            Resident.household.id.as_alias("household_id"),
-            Resident.household.house_unit.id.as_alias("house_unit_id"),
-            Resident.household.house_unit.building.as_alias("building"),
-            Resident.household.house_unit.unit_prefix.as_alias("unit_prefix"),
-        )
-        .where(Resident.id == resident_id)
-        .first()
+    """One indexed join (hand-written: it runs for every ballot)."""
+    rows = await Resident.raw(
+        "SELECT r.id, r.name, r.owner, h.id AS household_id, u.id AS house_unit_id,"
+        " u.building, u.unit_prefix FROM resident r"
+        " JOIN household h ON h.id = r.household JOIN house_unit u ON u.id = h.house_unit"
+        " WHERE r.id = {}",
+        resident_id,
     )
-    if row is None:
+    if not rows:
         return None
+    row = rows[0]
     return ResidentPlace(
         resident_id=row["id"],
         name=row["name"],
@@ -94,6 +90,13 @@ async def residents_in_scope(matter: dict[str, Any]) -> list[int]:
     return [r["id"] for r in rows]
 
 
+def visible_to_resident(matter: dict[str, Any], place: ResidentPlace) -> bool:
+    """Published (not a draft) and the resident's house unit lies in its scope."""
+    return matter["phase"] != Phase.draft and in_scope(
+        matter, place.unit_prefix, place.building, place.house_unit_id
+    )
+
+
 async def load_matter(matter_id: int) -> dict[str, Any] | None:
     return await Matter.select().where(Matter.id == matter_id).output(load_json=True).first()
 
@@ -109,13 +112,7 @@ async def access_matter(
         return matter, None
     if actor.kind == "resident":
         place = await resident_place(actor.id)
-        visible = (
-            place is not None
-            and matter["phase"] != Phase.draft
-            and action is READ
-            and in_scope(matter, place.unit_prefix, place.building, place.house_unit_id)
-        )
-        if not visible:
+        if place is None or action is not READ or not visible_to_resident(matter, place):
             raise not_found("matter", matter_id)
         return matter, place
     authorize(actor, action, matter["unit_prefix"], read=READ, kind="matter", ident=matter_id)

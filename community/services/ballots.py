@@ -14,7 +14,6 @@ takes exclusively: no ballot can slip in while the tally is being computed.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,18 +25,15 @@ from backend.errors import DomainError, ErrorCode, not_found
 from community.phases import Phase
 from community.rules import Choice
 from community.services import chain
-from community.services.access import access_matter
+from community.services.access import access_matter, visible_to_resident
 from community.services.attachments import photo_id
+from community.services.ballot_store import Voter, voter_of, write_ballot
 from community.tables import (
     Ballot,
     BallotChannel,
-    BallotEvent,
     Candidate,
-    ChainPending,
-    Matter,
     MatterKind,
     RollEntry,
-    RollVoter,
 )
 from grid.actors import Actor, authorize
 from grid.permissions import Action
@@ -92,19 +88,12 @@ async def _valid_choice(
         raise DomainError(ErrorCode.BALLOT_INVALID, reason="agree, disagree or abstain") from None
 
 
-async def _entries_of_resident(actor: Actor, matter: dict[str, Any], place: Any) -> list[int]:
-    condition = (RollVoter.voter_kind == "resident") & (RollVoter.voter_id == place.resident_id)
-    condition = condition | (
-        (RollVoter.voter_kind == "household") & (RollVoter.voter_id == place.household_id)
-    )
-    if place.owner_id is not None:
-        condition = condition | (
-            (RollVoter.voter_kind == "owner") & (RollVoter.voter_id == place.owner_id)
-        )
-    rows = await RollVoter.select(RollVoter.roll_entry).where(
-        (RollVoter.matter == matter["id"]) & condition
-    )
-    return sorted({r["roll_entry"] for r in rows})
+async def _voter(actor: Actor, matter_id: int) -> Voter:
+    """The matter as this resident may see it, with the roll entries they may cast."""
+    voter = await voter_of(matter_id, actor.id)
+    if voter is None or not visible_to_resident(voter.matter, voter.place):
+        raise not_found("matter", matter_id)
+    return voter
 
 
 async def cast_ballot(
@@ -115,23 +104,34 @@ async def cast_ballot(
     *,
     entry_id: int | None = None,
 ) -> Receipt:
-    """A resident votes (owners' matters: as the owner recorded on their house unit)."""
+    """A resident votes (owners' matters: as the owner recorded on their house unit).
+
+    Everything happens behind the matter's phase gate, so what is checked (phase, window,
+    roll) is what holds when the ballot is written.
+    """
     if actor.kind != "resident":
         raise DomainError(ErrorCode.FORBIDDEN, action="ballot.cast")
-    matter, place = await access_matter(actor, matter_id)
-    check_open(matter, clock.now())
-    picked, names = await _valid_choice(matter, choice, approvals)
-    entries = await _entries_of_resident(actor, matter, place)
-    if not entries:
-        reason = "not an owner" if matter["kind"] != MatterKind.opinion_poll else "not on roll"
-        raise DomainError(ErrorCode.VOTER_NOT_ELIGIBLE, reason=reason)
-    if entry_id is None and len(entries) > 1:
-        raise DomainError(ErrorCode.VOTER_AMBIGUOUS, entries=",".join(map(str, entries)))
-    entry = entry_id if entry_id is not None else entries[0]
-    if entry not in entries:
-        raise DomainError(ErrorCode.VOTER_NOT_ELIGIBLE, reason="not this roll entry")
-    return await record_ballot(
-        matter, entry, picked, names, BallotChannel.online, ("resident", actor.id)
+    async with write_transaction():
+        voter = await _voter(actor, matter_id)
+        matter = voter.matter
+        now = clock.now()
+        check_open(matter, now)
+        picked, names = await _valid_choice(matter, choice, approvals)
+        if not voter.entries:
+            kind = matter["kind"]
+            reason = "not an owner" if kind != MatterKind.opinion_poll else "not on the roll"
+            raise DomainError(ErrorCode.VOTER_NOT_ELIGIBLE, reason=reason)
+        if entry_id is None and len(voter.entries) > 1:
+            raise DomainError(ErrorCode.VOTER_AMBIGUOUS, entries=",".join(map(str, voter.entries)))
+        entry = entry_id if entry_id is not None else voter.entries[0]
+        if entry not in voter.entries:
+            raise DomainError(ErrorCode.VOTER_NOT_ELIGIBLE, reason="not this roll entry")
+        written = await write_ballot(
+            matter, entry, picked, names, BallotChannel.online, ("resident", actor.id), now
+        )
+        await chain.seal_now_and_then(matter_id, written.event_id)
+    return Receipt(
+        matter_id, written.receipt, picked, names, BallotChannel.online, written.ballot_no, now
     )
 
 
@@ -166,109 +166,32 @@ async def enter_paper_ballot(
         (RollEntry.id == entry_id) & (RollEntry.matter == matter_id)
     ):
         raise not_found("roll_entry", entry_id)
-    return await record_ballot(
-        matter,
-        entry_id,
-        picked,
-        names,
-        channel,
-        ("staff", actor.id),
-        entered_by=actor.id,
-        scan=scan,
-        proxy=proxy,
-    )
-
-
-async def record_ballot(
-    matter: dict[str, Any],
-    entry_id: int,
-    choice: Choice | None,
-    approvals: list[int],
-    channel: BallotChannel,
-    cast_by: tuple[str, int],
-    *,
-    entered_by: int | None = None,
-    scan: int | None = None,
-    proxy: int | None = None,
-) -> Receipt:
-    matter_id = matter["id"]
-    event: dict[str, Any] = {
-        "matter": matter_id,
-        "roll_entry": entry_id,
-        "choice": None if choice is None else str(choice),
-        "approvals": approvals,
-        "channel": str(channel),
-        "nonce": secrets.token_hex(16),
-    }
-    receipt = chain.receipt_of(event)
     async with write_transaction():
-        await chain.advisory(chain.PHASE_LOCK, matter_id, shared=True)
+        await chain.gate(matter_id)
+        current, _ = await access_matter(actor, matter_id)
         now = clock.now()
-        current = (
-            await Matter.select(Matter.phase, Matter.voting_opens_at, Matter.voting_closes_at)
-            .where(Matter.id == matter_id)
-            .first()
-        )
-        assert current is not None
         check_open(current, now)
-        values = {
-            Ballot.choice: event["choice"],
-            Ballot.approvals: approvals,
-            Ballot.channel: channel,
-            Ballot.receipt: receipt,
-            Ballot.cast_at: now,
-        }
-        inserted = (
-            await Ballot.insert(
-                Ballot(
-                    matter=matter_id,
-                    roll_entry=entry_id,
-                    **{c._meta.name: v for c, v in values.items()},
-                )
-            )
-            .on_conflict(action="DO NOTHING")
-            .returning(Ballot.id)
+        written = await write_ballot(
+            current,
+            entry_id,
+            picked,
+            names,
+            channel,
+            ("staff", actor.id),
+            now,
+            entered_by=actor.id,
+            scan=scan,
+            proxy=proxy,
         )
-        ballot_no = 1
-        if not inserted:
-            if not matter["allow_change"]:
-                raise DomainError(ErrorCode.BALLOT_ALREADY_CAST)
-            changed = (
-                await Ballot.update({**values, Ballot.changes: Ballot.changes + 1})
-                .where((Ballot.matter == matter_id) & (Ballot.roll_entry == entry_id))
-                .returning(Ballot.changes)
-            )
-            ballot_no = changed[0]["changes"] + 1
-        row = await BallotEvent.insert(
-            BallotEvent(
-                matter=matter_id,
-                roll_entry=entry_id,
-                ballot_no=ballot_no,
-                choice=event["choice"],
-                approvals=approvals,
-                channel=channel,
-                cast_by_kind=cast_by[0],
-                cast_by_id=cast_by[1],
-                entered_by=entered_by,
-                scan_photo_id=scan,
-                proxy_photo_id=proxy,
-                nonce=event["nonce"],
-                receipt=receipt,
-                at=now,
-            )
-        ).returning(BallotEvent.id)
-        await ChainPending.insert(ChainPending(matter=matter_id, event=row[0]["id"]))
-        if await chain.advisory(chain.SEAL_LOCK, matter_id, wait=False):
-            await chain.seal(matter_id)
-    return Receipt(matter_id, receipt, choice, approvals, channel, ballot_no, now)
+        await chain.seal_now_and_then(matter_id, written.event_id)
+    return Receipt(matter_id, written.receipt, picked, names, channel, written.ballot_no, now)
 
 
 async def my_ballot(actor: Actor, matter_id: int) -> list[dict[str, Any]]:
     """A resident's current ballots on a matter (one per roll entry they may cast)."""
-    matter, place = await access_matter(actor, matter_id)
-    if place is None:
+    if actor.kind != "resident":
         return []
-    entries = await _entries_of_resident(actor, matter, place)
+    entries = (await _voter(actor, matter_id)).entries
     if not entries:
         return []
     return list(

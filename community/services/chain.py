@@ -31,6 +31,8 @@ from community.tables import Ballot, BallotEvent, ChainLink, ChainPending
 #: Advisory-lock class ids (PostgreSQL): phase gate (casts share, closing excludes) and sealer.
 PHASE_LOCK = 278_001
 SEAL_LOCK = 278_002
+#: On PostgreSQL, one cast in this many links the pending batch (see :func:`seal_now_and_then`).
+SEAL_EVERY = 16
 
 
 def canonical(event: dict[str, Any]) -> bytes:
@@ -80,6 +82,25 @@ async def advisory(kind: int, matter_id: int, *, shared: bool = False, wait: boo
         fn += "_shared"
     rows = await get_engine().run_ddl(f"SELECT {fn}({int(kind)}, {int(matter_id)}) AS ok")
     return wait or bool(rows[0]["ok"])
+
+
+async def gate(matter_id: int) -> None:
+    """Enter a matter's phase gate (shared with other casts, exclusive to closing).
+
+    The phase must be read in a *later* statement: a read in the same statement would use
+    a snapshot from before the wait.
+    """
+    await advisory(PHASE_LOCK, matter_id, shared=True)
+
+
+async def seal_now_and_then(matter_id: int, event_id: int) -> None:
+    """Link pending events: on SQLite every time (writes are serialized anyway), on
+    PostgreSQL on every :data:`SEAL_EVERY`-th event, if no one else is sealing — so casts
+    never queue behind each other; closing and the periodic task link the rest."""
+    if not is_postgres():
+        await seal(matter_id)
+    elif event_id % SEAL_EVERY == 0 and await advisory(SEAL_LOCK, matter_id, wait=False):
+        await seal(matter_id)
 
 
 async def head(matter_id: int) -> tuple[int, str]:
