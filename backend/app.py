@@ -13,6 +13,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from backend import db, pii
 from backend.config import Settings, load_settings
 from backend.http.auth import AuthController
+from backend.http.consultations import CONSULTATION_CONTROLLERS
 from backend.http.deps import DEPENDENCIES
 from backend.http.errors import EXCEPTION_HANDLERS
 from backend.http.health import healthz, readyz
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *PEOPLE_CONTROLLERS,
             StaffController,
             PartyController,
+            *CONSULTATION_CONTROLLERS,
         ],
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
