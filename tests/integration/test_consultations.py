@@ -404,3 +404,20 @@ async def test_staff_roles_without_manage_get_403_and_other_streets_404(world):
     with pytest.raises(DomainError) as info:
         await matters.create_matter(world.actors["street_b_staff"], draft)
     assert info.value.code is ErrorCode.NOT_FOUND
+
+
+async def test_discussion_is_for_residents_in_scope_while_the_matter_is_open(world):
+    from community.services import discussion
+
+    estate = await build_estate(world, 2)
+    outsider = await build_estate(world, 1)
+    matter = await open_matter(world, estate)  # now voting: discussion is over
+    with pytest.raises(DomainError) as info:
+        await discussion.post_comment(estate.voter(0), matter["id"], "还能评论吗")
+    assert info.value.code is ErrorCode.DISCUSSION_CLOSED
+    with pytest.raises(DomainError) as info:
+        await discussion.post_comment(outsider.voter(0), matter["id"], "我也想说")
+    assert info.value.code is ErrorCode.NOT_FOUND
+    with pytest.raises(DomainError) as info:
+        await discussion.hide_comment(world.actors["grid_worker_a"], 10**9, "x")
+    assert info.value.code is ErrorCode.NOT_FOUND

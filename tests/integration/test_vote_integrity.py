@@ -178,3 +178,31 @@ async def test_unknown_receipt_is_reported(world):
     with pytest.raises(DomainError) as info:
         await tally.verify_receipt(world.actors["community_staff_a"], matter["id"], "AAAA-BBBB")
     assert info.value.code is ErrorCode.RECEIPT_UNKNOWN
+
+
+@pytest.mark.skipif(TEST_DB != "postgres", reason="the phase gate is PostgreSQL's advisory lock")
+async def test_a_ballot_waiting_at_the_gate_while_voting_closes_is_refused(world, settings):
+    import asyncpg
+
+    from community.services.chain import PHASE_LOCK
+
+    estate = await build_estate(world, 3)
+    matter = await open_matter(world, estate)
+    closer = await asyncpg.connect(settings.database_url)
+    try:
+        async with closer.transaction():
+            await closer.execute("SELECT pg_advisory_xact_lock($1, $2)", PHASE_LOCK, matter["id"])
+            waiting = asyncio.create_task(
+                ballots.cast_ballot(estate.voter(0), matter["id"], "agree")
+            )
+            await asyncio.sleep(0.5)
+            assert not waiting.done()  # held at the gate
+            await closer.execute(
+                "UPDATE community_matter SET phase = 'tallied' WHERE id = $1", matter["id"]
+            )
+        with pytest.raises(DomainError) as info:
+            await waiting
+        assert info.value.code is ErrorCode.VOTING_NOT_OPEN
+        assert await Ballot.count().where(Ballot.matter == matter["id"]) == 0
+    finally:
+        await closer.close()
