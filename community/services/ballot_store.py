@@ -54,15 +54,20 @@ VOTER_SQL = (
     + ", ".join(f"m.{c}" for c in MATTER_COLUMNS)
     + ", r.id AS resident_id, r.name AS resident_name, r.owner AS owner_id,"
     " h.id AS household_id, u.id AS house_unit_id, u.building AS unit_building,"
-    " u.unit_prefix AS place_prefix, v.roll_entry"
+    " u.unit_prefix AS place_prefix, vr.roll_entry AS as_resident,"
+    " vh.roll_entry AS as_household, vo.roll_entry AS as_owner"
     " FROM community_matter m"
     " JOIN resident r ON r.id = {}"
     " JOIN household h ON h.id = r.household"
     " JOIN house_unit u ON u.id = h.house_unit"
-    " LEFT JOIN community_roll_voter v ON v.matter = m.id AND ("
-    "(v.voter_kind = 'resident' AND v.voter_id = r.id)"
-    " OR (v.voter_kind = 'household' AND v.voter_id = h.id)"
-    " OR (v.voter_kind = 'owner' AND v.voter_id = r.owner))"
+    # three equality joins, each one probe of ix_community_roll_voter (an OR would scan the
+    # whole roll of the matter for every ballot)
+    " LEFT JOIN community_roll_voter vr ON vr.matter = m.id AND vr.voter_kind = 'resident'"
+    " AND vr.voter_id = r.id"
+    " LEFT JOIN community_roll_voter vh ON vh.matter = m.id AND vh.voter_kind = 'household'"
+    " AND vh.voter_id = h.id"
+    " LEFT JOIN community_roll_voter vo ON vo.matter = m.id AND vo.voter_kind = 'owner'"
+    " AND vo.voter_id = r.owner"
     " WHERE m.id = {}"
 )
 
@@ -106,7 +111,14 @@ async def voter_of(matter_id: int, resident_id: int) -> Voter | None:
         unit_prefix=first["place_prefix"],
         owner_id=first["owner_id"],
     )
-    entries = sorted({r["roll_entry"] for r in rows if r["roll_entry"] is not None})
+    entries = sorted(
+        {
+            r[key]
+            for r in rows
+            for key in ("as_resident", "as_household", "as_owner")
+            if r[key] is not None
+        }
+    )
     return Voter(matter, place, entries)
 
 

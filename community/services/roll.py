@@ -15,12 +15,13 @@ from datetime import datetime
 from typing import Any
 
 from backend import clock
-from backend.db import write_transaction
+from backend.db import get_engine, write_transaction
 from backend.errors import DomainError, ErrorCode
 from community.phases import PhaseAction
 from community.rules import Holding, RollLine, VoterKind, centi_to_m2, owners_roll
 from community.services import notify
 from community.services.access import MANAGE, READ, access_matter, load_matter, scope_condition
+from community.services.chain import is_postgres
 from community.services.matters import get_matter, move, notice_ends_at
 from community.tables import Matter as MatterTable
 from community.tables import MatterKind, PollUnit, RollEntry, RollVoter
@@ -195,7 +196,16 @@ async def open_voting(
             }
         ).where(MatterTable.id == matter_id)
         await notify.voting_opens(current, closes_at)
+    await refresh_statistics()
     return await get_matter(actor, matter_id)
+
+
+async def refresh_statistics() -> None:
+    """PostgreSQL: let the planner see the roll just written (thousands of rows a moment ago
+    unknown to it), so each ballot's roll lookup is an index probe, not a scan of the roll."""
+    if is_postgres():
+        for table in ("community_roll_voter", "community_roll_entry"):
+            await get_engine().run_ddl(f"ANALYZE {table}")
 
 
 async def roll_entries(
