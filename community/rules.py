@@ -88,9 +88,9 @@ def passing_threshold(item: Art278Item | int) -> Threshold:
     return THREE_QUARTERS_AT_LEAST if Art278Item(item) in QUALIFIED_ITEMS else MORE_THAN_HALF
 
 
-class Unit(StrEnum):
+class Measure(StrEnum):
     area = "area"  # hundredths of m²
-    count = "count"  # owners (roll entries)
+    heads = "heads"  # owners (roll entries)
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ class Check:
     """One threshold applied to one quantity: passed, and by how much (``margin``)."""
 
     name: str
-    unit: Unit
+    unit: Measure
     value: int
     base: int
     threshold: Threshold
@@ -112,11 +112,11 @@ class Check:
 
     def as_dict(self) -> dict[str, object]:
         def shown(n: int) -> str:
-            return str(centi_to_m2(n)) if self.unit is Unit.area else str(n)
+            return str(centi_to_m2(n)) if self.unit is Measure.area else str(n)
 
         return {
             "name": self.name,
-            "unit": "m2" if self.unit is Unit.area else "owners",
+            "unit": "m2" if self.unit is Measure.area else "owners",
             "threshold": self.threshold.label,
             "value": shown(self.value),
             "base": shown(self.base),
@@ -126,7 +126,7 @@ class Check:
         }
 
 
-def check(name: str, unit: Unit, value: int, base: int, threshold: Threshold) -> Check:
+def check(name: str, unit: Measure, value: int, base: int, threshold: Threshold) -> Check:
     return Check(
         name=name,
         unit=unit,
@@ -251,8 +251,8 @@ def participation(casts: Sequence[Cast]) -> Participation:
 
 def quorum_checks(totals: Totals, part: Participation) -> list[Check]:
     return [
-        check("quorum_area", Unit.area, part.area_centi, totals.area_centi, TWO_THIRDS_AT_LEAST),
-        check("quorum_count", Unit.count, part.count, totals.count, TWO_THIRDS_AT_LEAST),
+        check("quorum_area", Measure.area, part.area_centi, totals.area_centi, TWO_THIRDS_AT_LEAST),
+        check("quorum_count", Measure.heads, part.count, totals.count, TWO_THIRDS_AT_LEAST),
     ]
 
 
@@ -296,8 +296,8 @@ def tally_decision(item: Art278Item | int, totals: Totals, casts: Sequence[Cast]
         areas[cast.choice] += cast.weight_centi
     threshold = passing_threshold(item)
     passing = [
-        check("agree_area", Unit.area, areas[Choice.agree], part.area_centi, threshold),
-        check("agree_count", Unit.count, counts[Choice.agree], part.count, threshold),
+        check("agree_area", Measure.area, areas[Choice.agree], part.area_centi, threshold),
+        check("agree_count", Measure.heads, counts[Choice.agree], part.count, threshold),
     ]
     return DecisionResult(item, totals, part, counts, areas, quorum_checks(totals, part), passing)
 
@@ -356,8 +356,8 @@ def tally_election(
             count[cid],
             area[cid],
             [
-                check("approve_area", Unit.area, area[cid], part.area_centi, MORE_THAN_HALF),
-                check("approve_count", Unit.count, count[cid], part.count, MORE_THAN_HALF),
+                check("approve_area", Measure.area, area[cid], part.area_centi, MORE_THAN_HALF),
+                check("approve_count", Measure.heads, count[cid], part.count, MORE_THAN_HALF),
             ],
         )
         for cid in candidate_ids

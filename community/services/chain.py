@@ -209,24 +209,35 @@ async def verify_chain_of(matter_id: int) -> Verification:
         .where(Ballot.matter == matter_id)
         .output(load_json=True)
     )
+    waiting = {
+        r["receipt"]
+        for r in await ChainPending.select(ChainPending.event.receipt.as_alias("receipt")).where(
+            ChainPending.matter == matter_id
+        )
+    }
     chained_entries = set(latest)
     for ballot in sorted(ballots, key=lambda b: latest.get(b["roll_entry"], {}).get("seq", 0)):
-        row = latest.get(ballot["roll_entry"])
-        if row is None:
-            if pending:
+        last_event = latest.get(ballot["roll_entry"])
+        if last_event is None:
+            if ballot["receipt"] in waiting:
                 continue  # cast, not yet linked
             return Verification(
                 False, len(rows), last, pending, len(rows) + 1, "ballot not in chain"
             )
         same = (
-            ballot["choice"] == row["choice"]
-            and sorted(ballot["approvals"] or []) == sorted(row["approvals"] or [])
-            and ballot["channel"] == row["channel"]
-            and ballot["receipt"] == row["receipt"]
+            ballot["choice"] == last_event["choice"]
+            and sorted(ballot["approvals"] or []) == sorted(last_event["approvals"] or [])
+            and ballot["channel"] == last_event["channel"]
+            and ballot["receipt"] == last_event["receipt"]
         )
-        if not same:
+        if not same and ballot["receipt"] not in waiting:
             return Verification(
-                False, len(rows), last, pending, row["seq"], "ballot differs from its chain entry"
+                False,
+                len(rows),
+                last,
+                pending,
+                last_event["seq"],
+                "ballot differs from its chain entry",
             )
         chained_entries.discard(ballot["roll_entry"])
     if chained_entries:

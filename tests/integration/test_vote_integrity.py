@@ -206,3 +206,17 @@ async def test_a_ballot_waiting_at_the_gate_while_voting_closes_is_refused(world
         assert await Ballot.count().where(Ballot.matter == matter["id"]) == 0
     finally:
         await closer.close()
+
+
+async def test_chain_holds_while_ballots_wait_to_be_linked_and_after(world):
+    estate = await build_estate(world, 5)
+    matter = await open_matter(world, estate)
+    receipts = [await ballots.cast_ballot(estate.voter(i), matter["id"], "agree") for i in range(5)]
+    staff = world.actors["community_staff_a"]
+    waiting = await tally.verify_chain(staff, matter["id"])
+    assert waiting.ok and waiting.length + waiting.pending == 5
+    await seal_pending_chains()
+    sealed = await tally.verify_chain(staff, matter["id"])
+    assert (sealed.ok, sealed.length, sealed.pending) == (True, 5, 0)
+    found = await tally.verify_receipt(staff, matter["id"], receipts[4].shown)
+    assert found["in_chain"] and found["counted"]
