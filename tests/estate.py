@@ -139,9 +139,14 @@ async def open_matter(
     poll_unit: PollUnit | None = None,
     staff: str = "community_staff_a",
     hours: int = 48,
+    frozen: bool = True,
 ) -> dict:
-    """A matter on the estate's building, published, discussed and open for voting."""
-    clock.freeze(START)
+    """A matter on the estate's building, published, discussed and open for voting.
+
+    ``frozen`` runs it on the test clock from :data:`START` with a 7-day notice; otherwise
+    on the real clock with no notice period (for work done by real worker processes)."""
+    if frozen:
+        clock.freeze(START)
     actor = world.actors[staff]
     draft = matters.MatterDraft(
         title="关于使用专项维修资金更换电梯的表决",
@@ -155,10 +160,11 @@ async def open_matter(
         candidates=candidates or [],
         poll_unit=poll_unit,
         allow_change=allow_change,
-        notice_days=7,
+        notice_days=7 if frozen else 0,
     )
     matter = await matters.create_matter(actor, draft)
     await matters.publish_matter(actor, matter["id"])
     await matters.open_discussion(actor, matter["id"])
-    clock.advance(timedelta(days=7))
+    if frozen:
+        clock.advance(timedelta(days=7))
     return await roll.open_voting(actor, matter["id"], clock.now() + timedelta(hours=hours))
