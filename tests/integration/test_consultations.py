@@ -22,8 +22,9 @@ from community.tables import (
     ScopeKind,
 )
 from community.tasks import seal_pending_chains
+from grid.actors import Actor
 from grid.cases.tables import Outbox
-from grid.tables import HouseUnit, Ownership
+from grid.tables import Household, HouseUnit, Ownership, Resident
 from tests.estate import START, build_estate, open_matter
 
 
@@ -421,3 +422,42 @@ async def test_discussion_is_for_residents_in_scope_while_the_matter_is_open(wor
     with pytest.raises(DomainError) as info:
         await discussion.hide_comment(world.actors["grid_worker_a"], 10**9, "x")
     assert info.value.code is ErrorCode.NOT_FOUND
+
+
+async def test_co_owners_share_one_vote_and_an_owner_on_two_entries_chooses(world):
+    estate = await build_estate(world, 3)
+    # unit 0 gets a co-owner (owner 1, who also owns unit 1 alone): two roll entries for them
+    await Ownership.insert(Ownership(house_unit=estate.unit_ids[0], owner=estate.owner_ids[1]))
+    household = (
+        await Household.select(Household.id)
+        .where(Household.house_unit == estate.unit_ids[0])
+        .first()
+    )
+    co_owner = await Resident.insert(
+        Resident(
+            household=household["id"],
+            unit_prefix=estate.prefix,
+            name="共有人",
+            owner=estate.owner_ids[1],
+        )
+    ).returning(Resident.id)
+    matter = await open_matter(world, estate)
+    assert matter["roll_count"] == 3  # {0,1} on unit 0, {1} on unit 1, {2} on unit 2
+    both = Actor(kind="resident", id=co_owner[0]["id"], name="共有人")
+    with pytest.raises(DomainError) as info:
+        await ballots.cast_ballot(both, matter["id"], "agree")
+    assert info.value.code is ErrorCode.VOTER_AMBIGUOUS
+    entries = [int(e) for e in info.value.data["entries"].split(",")]
+    shared = (
+        await RollEntry.select(RollEntry.id)
+        .where((RollEntry.matter == matter["id"]) & (RollEntry.voter_key.like("owners:%,%")))
+        .first()
+    )
+    assert shared["id"] in entries
+    await ballots.cast_ballot(both, matter["id"], "agree", entry_id=shared["id"])
+    with pytest.raises(DomainError) as info:  # the other co-owner of unit 0
+        await ballots.cast_ballot(estate.voter(0), matter["id"], "disagree")
+    assert info.value.code is ErrorCode.BALLOT_ALREADY_CAST
+    other = next(e for e in entries if e != shared["id"])
+    await ballots.cast_ballot(both, matter["id"], "disagree", entry_id=other)
+    assert await Ballot.count().where(Ballot.matter == matter["id"]) == 2
