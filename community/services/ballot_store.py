@@ -219,7 +219,12 @@ async def write_ballot(
             matter_id,
         )
         if not rows[0]["open"]:
-            raise DomainError(ErrorCode.VOTING_NOT_OPEN, opens_at="-", closes_at="-")
+            opens, closes = matter["voting_opens_at"], matter["voting_closes_at"]
+            raise DomainError(
+                ErrorCode.VOTING_NOT_OPEN,
+                opens_at=opens.isoformat() if opens else "-",
+                closes_at=closes.isoformat() if closes else "-",
+            )
         if rows[0]["id"] is not None:
             return Written(receipt, 1, int(rows[0]["id"]))
     else:
