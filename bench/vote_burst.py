@@ -182,6 +182,7 @@ async def main(args: argparse.Namespace) -> None:
     await db.open_pool(engine, max_size=args.concurrency + 2)
     try:
         await db.migrate()
+        load_before = os.getloadavg()[0]
         world = await make_world()
         matter_id, service_s = await service_burst(world, args.voters, args.concurrency)
         baseline_s = await baseline_burst(world, dsn, args.voters, args.concurrency)
@@ -189,6 +190,7 @@ async def main(args: argparse.Namespace) -> None:
         service_rate = args.voters / service_s
         baseline_rate = args.voters / baseline_s
         print(f"voters: {args.voters}, concurrency: {args.concurrency}")
+        print(f"load average: {load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
         print(f"service cast_ballot: {service_s:.2f} s, {service_rate:,.0f} ballots/s")
         print(f"baseline asyncpg inserts: {baseline_s:.2f} s, {baseline_rate:,.0f} ballots/s")
         print(f"service / baseline: {service_rate / baseline_rate:.2f}")
