@@ -14,6 +14,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from backend import db, pii
 from backend.config import Settings, load_settings
 from backend.http.auth import AuthController
+from backend.http.consultations import CONSULTATION_CONTROLLERS
 from backend.http.deps import DEPENDENCIES
 from backend.http.errors import EXCEPTION_HANDLERS
 from backend.http.health import healthz, readyz
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PartyController,
             KpiController,
             media_router(settings),
+            *CONSULTATION_CONTROLLERS,
         ],
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,

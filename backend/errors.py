@@ -67,6 +67,17 @@ class ErrorCode(StrEnum):
     MEDIA_TOO_MANY_PHOTOS = "media_too_many_photos"
     MEDIA_STORAGE_UNAVAILABLE = "media_storage_unavailable"
     MEDIA_LINK_INVALID = "media_link_invalid"
+    # consultations
+    MATTER_PHASE_INVALID = "matter_phase_invalid"
+    MATTER_WINDOW_INVALID = "matter_window_invalid"
+    ROLL_INCOMPLETE = "roll_incomplete"
+    VOTING_NOT_OPEN = "voting_not_open"
+    VOTER_NOT_ELIGIBLE = "voter_not_eligible"
+    VOTER_AMBIGUOUS = "voter_ambiguous"
+    BALLOT_ALREADY_CAST = "ballot_already_cast"
+    BALLOT_INVALID = "ballot_invalid"
+    RECEIPT_UNKNOWN = "receipt_unknown"
+    DISCUSSION_CLOSED = "discussion_closed"
 
 
 STATUS: dict[ErrorCode, int] = {
@@ -107,6 +118,16 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.UNIT_IN_USE: 409,
     ErrorCode.CENTER_EXISTS: 409,
     ErrorCode.DEPARTMENT_CODE_TAKEN: 409,
+    ErrorCode.MATTER_PHASE_INVALID: 409,
+    ErrorCode.MATTER_WINDOW_INVALID: 409,
+    ErrorCode.ROLL_INCOMPLETE: 409,
+    ErrorCode.VOTING_NOT_OPEN: 409,
+    ErrorCode.VOTER_NOT_ELIGIBLE: 403,
+    ErrorCode.VOTER_AMBIGUOUS: 409,
+    ErrorCode.BALLOT_ALREADY_CAST: 409,
+    ErrorCode.BALLOT_INVALID: 422,
+    ErrorCode.RECEIPT_UNKNOWN: 404,
+    ErrorCode.DISCUSSION_CLOSED: 409,
 }
 
 

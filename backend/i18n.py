@@ -178,6 +178,47 @@ MESSAGES: dict[str, dict[str, str]] = {
         ZH: "照片链接无效或已过期（{reason}），请刷新后重试",
         EN: "This photo link is invalid or has expired ({reason}); reload and try again",
     },
+    ErrorCode.MATTER_PHASE_INVALID: {
+        ZH: "议题处于“{phase}”阶段，不能执行“{action}”",
+        EN: "The matter is in phase {phase}; {action} is not possible now",
+    },
+    ErrorCode.MATTER_WINDOW_INVALID: {
+        ZH: "时间设置有误：{reason}",
+        EN: "Invalid time window: {reason}",
+    },
+    ErrorCode.ROLL_INCOMPLETE: {
+        ZH: "有 {count} 套房屋缺少业主或专有面积（如 {examples}），补全后才能开始表决",
+        EN: "{count} house units lack owners or exclusive area (e.g. {examples}); "
+        "complete them before voting opens",
+    },
+    ErrorCode.VOTING_NOT_OPEN: {
+        ZH: "不在投票时间内（{opens_at} 至 {closes_at}）",
+        EN: "Voting is not open ({opens_at} to {closes_at})",
+    },
+    ErrorCode.VOTER_NOT_ELIGIBLE: {
+        ZH: "您不在本议题的表决名册中（{reason}）",
+        EN: "You are not on this matter's roll ({reason})",
+    },
+    ErrorCode.VOTER_AMBIGUOUS: {
+        ZH: "您在名册中有多个表决身份，请选择其中一个：{entries}",
+        EN: "You hold several places on the roll; choose one of: {entries}",
+    },
+    ErrorCode.BALLOT_ALREADY_CAST: {
+        ZH: "该表决权已投票，本议题不允许改票",
+        EN: "This vote has already been cast and this matter does not allow changes",
+    },
+    ErrorCode.BALLOT_INVALID: {
+        ZH: "选票无效：{reason}",
+        EN: "Invalid ballot: {reason}",
+    },
+    ErrorCode.RECEIPT_UNKNOWN: {
+        ZH: "未找到回执 {receipt}，请核对后重试",
+        EN: "Receipt {receipt} was not found; check it and try again",
+    },
+    ErrorCode.DISCUSSION_CLOSED: {
+        ZH: "议题当前不接受评论或建议",
+        EN: "This matter does not take comments or suggestions now",
+    },
 }
 
 

@@ -31,6 +31,10 @@ class Action(StrEnum):
     media_upload = "media.upload"
     media_read = "media.read"
     kpi_read = "kpi.read"
+    matter_read = "matter.read"
+    matter_manage = "matter.manage"
+    ballot_enter = "ballot.enter"
+    comment_moderate = "comment.moderate"
 
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -50,6 +54,12 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.media_read: EVERY_ROLE,
     # KPIs are for those who oversee a subtree; grid workers are measured, not measuring.
     Action.kpi_read: frozenset({R.grid_leader, R.community_staff, R.admin}) | CENTERS,
+    # Consultations: the community (and the street above it) runs them; frontline staff
+    # collect and enter paper ballots; moderation stays with those who run the matter.
+    Action.matter_read: FRONTLINE | CENTERS | {R.admin},
+    Action.matter_manage: frozenset({R.community_staff, R.street_center_staff, R.admin}),
+    Action.ballot_enter: FRONTLINE | {R.admin},
+    Action.comment_moderate: frozenset({R.community_staff, R.street_center_staff, R.admin}),
 }
 
 
