@@ -30,6 +30,10 @@ class Action(StrEnum):
     party_manage = "party.manage"
     media_upload = "media.upload"
     media_read = "media.read"
+    case_read = "case.read"
+    case_report = "case.report"
+    category_manage = "category.manage"
+    calendar_manage = "calendar.manage"
 
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -47,6 +51,12 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # fallback "staff whose scope covers the photo's unit" until an owner domain decides.
     Action.media_upload: EVERY_ROLE,
     Action.media_read: EVERY_ROLE,
+    # Cases: what a role may do to a case is the state machine's ROLE_MAP (grid/cases/states.py);
+    # these cover reading (scope) and reporting, and the admin tables behind deadlines.
+    Action.case_read: EVERY_ROLE,
+    Action.case_report: EVERY_ROLE,
+    Action.category_manage: frozenset({R.admin}),
+    Action.calendar_manage: frozenset({R.admin}),
 }
 
 

@@ -1,0 +1,219 @@
+"""``report_case``: the one entry every channel calls to turn a report into a case.
+
+* **Idempotent per reporter and client id.** A phone on a weak signal retries; the same
+  reporter + ``client_id`` always gets the same case back. A unique index decides under
+  concurrency: the loser of a race catches the integrity error and returns the winner's case.
+* **Where.** A point (WGS-84 or GCJ-02) is routed to its grid and micro-grid; a house unit to
+  its micro-grid's grid; an explicit unit (with an address) is taken as given. A point in no
+  grid falls to the smallest unit around it.
+* **Who handles it first.** The category's first level (events start at the grid, components
+  and serious matters at the street center); a major-severity report starts at the street
+  center at least. The responsible unit is the ancestor of the place at that level.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+
+from backend import clock
+from backend.db import write_transaction
+from backend.errors import DomainError, ErrorCode, forbidden, invalid, not_found
+from grid.actors import Actor
+from grid.cases.deadlines import is_above, rung, timing
+from grid.cases.services import outbox
+from grid.cases.services.access import Reporter, Who, reporter_of
+from grid.cases.services.calendar import load_calendar
+from grid.cases.services.categories import CategoryView, reportable_category
+from grid.cases.services.moves import level_text, record, unit_note
+from grid.cases.services.photos import clean_photo_ids, link_photos
+from grid.cases.services.places import Place, ancestor_at, place_by_id
+from grid.cases.states import CaseState
+from grid.cases.tables import Case, Channel, Severity
+from grid.geo.coords import parse_system
+from grid.geo.lookup import locate_point
+from grid.permissions import Action
+from grid.tables import HouseUnit, Level
+
+INTEGRITY_ERRORS = (asyncpg.UniqueViolationError, sqlite3.IntegrityError)
+
+
+@dataclass
+class ReportDraft:
+    category_id: int
+    description: str
+    client_id: str
+    channel: Channel = Channel.console
+    lon: float | None = None
+    lat: float | None = None
+    coord_system: str = "wgs84"
+    house_unit_id: int | None = None
+    unit_id: int | None = None
+    address: str = ""
+    photo_ids: list[int] = field(default_factory=list)
+    severity: Severity = Severity.normal
+
+
+@dataclass(frozen=True)
+class Reported:
+    case: dict[str, Any]
+    created: bool
+
+
+@dataclass(frozen=True)
+class Where:
+    home: Place
+    micro_grid_id: int | None
+    lon: float | None = None
+    lat: float | None = None
+    wgs_lon: float | None = None
+    wgs_lat: float | None = None
+    coord_system: str = "wgs84"
+    house_unit_id: int | None = None
+
+
+async def _existing(reporter: Reporter, client_id: str) -> dict[str, Any] | None:
+    return (
+        await Case.select()
+        .where(
+            (Case.reporter_kind == reporter.kind)
+            & (Case.reporter_id == reporter.id)
+            & (Case.client_id == client_id)
+        )
+        .first()
+    )
+
+
+async def _grid_of(place: Place) -> tuple[Place, int | None]:
+    """A micro-grid stands for its grid (the ladder starts at the grid)."""
+    if place.level is Level.micro_grid:
+        return await ancestor_at(place.prefix, Level.grid), place.id
+    return place, None
+
+
+async def locate(draft: ReportDraft) -> Where:
+    if draft.lon is not None and draft.lat is not None:
+        system = parse_system(draft.coord_system)
+        found = await locate_point(draft.lon, draft.lat, system)
+        home = await place_by_id(found.grid.id if found.grid else found.unit.id)
+        micro = found.micro_grid.id if found.micro_grid else None
+        return Where(home, micro, draft.lon, draft.lat, found.lon, found.lat, system)
+    if draft.house_unit_id is not None:
+        house = (
+            await HouseUnit.select(HouseUnit.id, HouseUnit.micro_grid)
+            .where(HouseUnit.id == draft.house_unit_id)
+            .first()
+        )
+        if house is None:
+            raise not_found("house_unit", draft.house_unit_id)
+        home, micro = await _grid_of(await place_by_id(house["micro_grid"]))
+        return Where(home, micro, house_unit_id=house["id"])
+    if draft.unit_id is not None:
+        home, micro = await _grid_of(await place_by_id(draft.unit_id))
+        if home.level is Level.city:
+            raise invalid("unit_id", "give a district or a smaller unit")
+        return Where(home, micro)
+    raise DomainError(ErrorCode.CASE_LOCATION_MISSING)
+
+
+async def responsible(category: CategoryView, severity: Severity, home: Place) -> Place:
+    """The unit that handles the case first (see module docstring)."""
+    level = Level(category.first_level)
+    if severity is Severity.major and is_above(Level.street, level):
+        level = Level.street
+    if rung(home.level) >= rung(level):
+        return home
+    return await ancestor_at(home.prefix, level)
+
+
+def _validate(draft: ReportDraft) -> tuple[str, str]:
+    client_id = draft.client_id.strip()
+    if not 1 <= len(client_id) <= 64:
+        raise invalid("client_id", "1–64 characters")
+    description = draft.description.strip()
+    if not 1 <= len(description) <= 2000:
+        raise invalid("description", "1–2000 characters")
+    if len(draft.address) > 200:
+        raise invalid("address", "at most 200 characters")
+    return client_id, description
+
+
+async def report_case(who: Who, draft: ReportDraft) -> Reported:
+    """Make the case for a report, or return the one this reporter's ``client_id`` made."""
+    if isinstance(who, Actor) and who.kind == "staff" and not who.grants_for(Action.case_report):
+        raise forbidden(str(Action.case_report))
+    client_id, description = _validate(draft)
+    reporter = reporter_of(who)
+    existing = await _existing(reporter, client_id)
+    if existing is not None:
+        return Reported(existing, created=False)
+    photos = clean_photo_ids(draft.photo_ids)
+    category = await reportable_category(draft.category_id)
+    where = await locate(draft)
+    unit = await responsible(category, Severity(draft.severity), where.home)
+    now = clock.now()
+    t = timing(await load_calendar(), category.limits, category.time_unit, unit.level, now)
+    try:
+        async with write_transaction():
+            row = Case(
+                category=category.id,
+                description=description,
+                severity=draft.severity,
+                state=CaseState.reported,
+                home_unit=where.home.id,
+                home_prefix=where.home.prefix,
+                micro_grid=where.micro_grid_id,
+                lon=where.lon,
+                lat=where.lat,
+                coord_system=where.coord_system,
+                wgs_lon=where.wgs_lon,
+                wgs_lat=where.wgs_lat,
+                address=draft.address.strip(),
+                house_unit=where.house_unit_id,
+                photo_ids=photos,
+                level=unit.level,
+                unit=unit.id,
+                unit_prefix=unit.prefix,
+                top_level=unit.level,
+                reporter_kind=reporter.kind,
+                reporter_id=reporter.id,
+                channel=draft.channel,
+                client_id=client_id,
+                created_at=now,
+                updated_at=now,
+                time_unit=t.time_unit,
+                time_limit=t.time_limit,
+                level_started_at=now,
+                warn_at=t.warn_at,
+                deadline_at=t.deadline_at,
+                sweep_at=t.sweep_at,
+            )
+            case_id = (await Case.insert(row).returning(Case.id))[0]["id"]
+            await link_photos(case_id, "report", photos)
+            await record(
+                case_id,
+                who,
+                "report",
+                at=now,
+                from_state=None,
+                to_state=CaseState.reported,
+                from_level=None,
+                to_level=unit.level,
+                channel=str(draft.channel),
+                data={"category": category.code, "unit_id": unit.id},
+            )
+            case = {"id": case_id, "created_at": now}
+            text = f"新上报「{category.name}」，请在{level_text(unit.level)}受理"
+            await outbox.write([unit_note(unit.id, case, "case.new", text)], case_id)
+    except INTEGRITY_ERRORS:
+        existing = await _existing(reporter, client_id)
+        if existing is None:
+            raise
+        return Reported(existing, created=False)
+    outbox.after_commit()
+    created = await Case.select().where(Case.id == case_id).first()
+    assert created is not None
+    return Reported(created, created=True)
