@@ -20,6 +20,8 @@ from backend.http.party import PartyController
 from backend.http.people import PEOPLE_CONTROLLERS
 from backend.http.staff import StaffController
 from backend.http.units import UNIT_CONTROLLERS
+from grid.cases.services import outbox as case_outbox
+from grid.cases.tasks import kick_delivery
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
 
@@ -32,9 +34,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         pii.configure(settings.pii_key)
         engine = db.ensure_engine(settings)
         await db.open_pool(engine)
+        case_outbox.set_kicker(kick_delivery)
         try:
             yield
         finally:
+            case_outbox.set_kicker(None)
             await db.close_pool(engine)
 
     app = Litestar(
