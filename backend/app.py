@@ -13,12 +13,15 @@ from litestar.openapi.spec import Components, SecurityScheme
 from backend import db, pii
 from backend.config import Settings, load_settings
 from backend.http.auth import AuthController
+from backend.http.case_admin import CASE_ADMIN_CONTROLLERS
+from backend.http.cases import CaseController
 from backend.http.deps import DEPENDENCIES
 from backend.http.errors import EXCEPTION_HANDLERS
 from backend.http.health import healthz, readyz
 from backend.http.party import PartyController
 from backend.http.people import PEOPLE_CONTROLLERS
 from backend.http.staff import StaffController
+from backend.http.triage import TriageController
 from backend.http.units import UNIT_CONTROLLERS
 from grid.cases.services import outbox as case_outbox
 from grid.cases.tasks import kick_delivery
@@ -50,6 +53,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *PEOPLE_CONTROLLERS,
             StaffController,
             PartyController,
+            CaseController,
+            TriageController,
+            *CASE_ADMIN_CONTROLLERS,
         ],
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
