@@ -1,8 +1,9 @@
 """``report_case``: the one entry every channel calls to turn a report into a case.
 
 * **Idempotent per reporter and client id.** A phone on a weak signal retries; the same
-  reporter + ``client_id`` always gets the same case back. A unique index decides under
-  concurrency: the loser of a race catches the integrity error and returns the winner's case.
+  reporter + ``client_id`` always gets the same case back. The unique index decides, also
+  under concurrency: a retry's insert fails and the case already made is returned. New
+  reports (the common case) therefore pay no lookup first.
 * **Where.** A point (WGS-84 or GCJ-02) is routed to its grid and micro-grid; a house unit to
   its micro-grid's grid; an explicit unit (with an address) is taken as given. A point in no
   grid falls to the smallest unit around it.
@@ -33,6 +34,7 @@ from grid.cases.services.photos import clean_photo_ids, link_photos
 from grid.cases.services.places import Place, ancestor_at, place_by_id
 from grid.cases.states import CaseState
 from grid.cases.tables import Case, Channel, Severity
+from grid.codes import prefix_of
 from grid.geo.coords import parse_system
 from grid.geo.lookup import locate_point
 from grid.permissions import Action
@@ -98,7 +100,8 @@ async def locate(draft: ReportDraft) -> Where:
     if draft.lon is not None and draft.lat is not None:
         system = parse_system(draft.coord_system)
         found = await locate_point(draft.lon, draft.lat, system)
-        home = await place_by_id(found.grid.id if found.grid else found.unit.id)
+        ref = found.grid or found.unit
+        home = Place(ref.id, prefix_of(ref.code, ref.level), ref.level, ref.name)
         micro = found.micro_grid.id if found.micro_grid else None
         return Where(home, micro, draft.lon, draft.lat, found.lon, found.lat, system)
     if draft.house_unit_id is not None:
@@ -147,9 +150,6 @@ async def report_case(who: Who, draft: ReportDraft) -> Reported:
         raise forbidden(str(Action.case_report))
     client_id, description = _validate(draft)
     reporter = reporter_of(who)
-    existing = await _existing(reporter, client_id)
-    if existing is not None:
-        return Reported(existing, created=False)
     photos = clean_photo_ids(draft.photo_ids)
     category = await reportable_category(draft.category_id)
     where = await locate(draft)
@@ -191,7 +191,8 @@ async def report_case(who: Who, draft: ReportDraft) -> Reported:
                 deadline_at=t.deadline_at,
                 sweep_at=t.sweep_at,
             )
-            case_id = (await Case.insert(row).returning(Case.id))[0]["id"]
+            created = (await Case.insert(row).returning(*Case.all_columns()))[0]
+            case_id = created["id"]
             await link_photos(case_id, "report", photos)
             await record(
                 case_id,
@@ -214,6 +215,4 @@ async def report_case(who: Who, draft: ReportDraft) -> Reported:
             raise
         return Reported(existing, created=False)
     outbox.after_commit()
-    created = await Case.select().where(Case.id == case_id).first()
-    assert created is not None
     return Reported(created, created=True)
