@@ -63,3 +63,11 @@ def test_state_diagram_matches_the_transition_table():
     assert edges == table
     finals = set(re.findall(r"^\s*(\w+) --> \[\*\]", text, re.M))
     assert finals == {str(s) for s in states.FINAL}
+
+
+def test_docs_role_map_matches_the_code():
+    doc = (Path(__file__).parents[2] / "docs" / "cases.md").read_text(encoding="utf-8")
+    block = doc.split("<!-- role-map:start -->")[1].split("<!-- role-map:end -->")[0]
+    rows = re.findall(r"^\| `(\w+)` \| [^|]+ \| (.+) \|$", block, re.M)
+    documented = {action: set(re.findall(r"`(\w+)`", parties)) for action, parties in rows}
+    assert documented == {str(a): {str(p) for p in ps} for a, ps in ROLE_MAP.items()}
