@@ -153,7 +153,7 @@ async def run(cases: int, open_: int, overdue: int) -> None:
         print(
             f"two sweepers at once: {elapsed:.2f} s, escalated {pair[0].escalated} + "
             f"{pair[1].escalated}; escalation rows in history: {escalations:,} "
-            f"(expected {2 * overdue:,})"
+            f"(expected {overdue + open_:,}: each open case once, the first batch twice)"
         )
         top = await Case.count().where(Case.level == "street")
         print(f"cases now at the street center: {top:,}")

@@ -11,6 +11,7 @@ from backend.errors import DomainError, ErrorCode
 from grid.actors import Actor
 from grid.cases.services.access import Reporter, access_case
 from grid.cases.services.intake import ReportDraft, report_case
+from grid.cases.services.moves import case_number
 from grid.cases.tables import Case, CaseEvent, Channel, Outbox, ReporterKind, Severity
 from grid.geo.coords import wgs84_to_gcj02
 from tests.cases_support import POINTS, category_id, report
@@ -72,6 +73,8 @@ async def test_the_report_notifies_the_responsible_unit_in_the_same_transaction(
     assert [(n["recipient_kind"], n["recipient_id"]) for n in mine] == [
         ("unit", str(world.units["grid_a1_1"]))
     ]
+    assert mine[0]["payload"]["number"] == case_number(case["id"], case["created_at"])
+    assert mine[0]["payload"]["text"].startswith("新上报「暴露垃圾」")
 
 
 async def test_concurrent_retries_with_one_client_id_create_exactly_one_case(world):

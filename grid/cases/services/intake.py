@@ -21,7 +21,7 @@ from typing import Any
 import asyncpg
 
 from backend import clock
-from backend.db import write_transaction
+from backend.db import is_sqlite, write_transaction
 from backend.errors import DomainError, ErrorCode, forbidden, invalid, not_found
 from grid.actors import Actor
 from grid.cases.deadlines import is_above, rung, timing
@@ -29,11 +29,12 @@ from grid.cases.services import outbox
 from grid.cases.services.access import Reporter, Who, reporter_of
 from grid.cases.services.calendar import load_calendar
 from grid.cases.services.categories import CategoryView, reportable_category
-from grid.cases.services.moves import level_text, record, unit_note
+from grid.cases.services.intake_sql import insert_report
+from grid.cases.services.moves import actor_fields, level_text, unit_note
 from grid.cases.services.photos import clean_photo_ids, link_photos
 from grid.cases.services.places import Place, ancestor_at, place_by_id
 from grid.cases.states import CaseState
-from grid.cases.tables import Case, Channel, Severity
+from grid.cases.tables import Arrival, Case, CaseEvent, Channel, RecipientKind, Severity
 from grid.codes import prefix_of
 from grid.geo.coords import parse_system
 from grid.geo.lookup import locate_point
@@ -156,59 +157,79 @@ async def report_case(who: Who, draft: ReportDraft) -> Reported:
     unit = await responsible(category, Severity(draft.severity), where.home)
     now = clock.now()
     t = timing(await load_calendar(), category.limits, category.time_unit, unit.level, now)
+    values: dict[str, Any] = {
+        "category": category.id,
+        "description": description,
+        "severity": str(draft.severity),
+        "state": str(CaseState.reported),
+        "home_unit": where.home.id,
+        "home_prefix": where.home.prefix,
+        "micro_grid": where.micro_grid_id,
+        "lon": where.lon,
+        "lat": where.lat,
+        "coord_system": str(where.coord_system),
+        "wgs_lon": where.wgs_lon,
+        "wgs_lat": where.wgs_lat,
+        "address": draft.address.strip(),
+        "house_unit": where.house_unit_id,
+        "photo_ids": photos,
+        "level": str(unit.level),
+        "unit": unit.id,
+        "unit_prefix": unit.prefix,
+        "arrived_by": str(Arrival.intake),
+        "top_level": str(unit.level),
+        "escalations": 0,
+        "result_note": "",
+        "result_photo_ids": [],
+        "rework_count": 0,
+        "reporter_kind": str(reporter.kind),
+        "reporter_id": reporter.id,
+        "channel": str(draft.channel),
+        "client_id": client_id,
+        "created_at": now,
+        "updated_at": now,
+        "time_unit": str(t.time_unit),
+        "time_limit": t.time_limit,
+        "level_started_at": now,
+        "warn_at": t.warn_at,
+        "deadline_at": t.deadline_at,
+        "sweep_at": t.sweep_at,
+        "rating_comment": "",
+        "version": 0,
+    }
+    kind, ident, name = actor_fields(who)
+    event = {
+        "at": now,
+        "actor_kind": kind,
+        "actor_id": ident,
+        "actor_name": name,
+        "action": "report",
+        "from_state": None,
+        "to_state": str(CaseState.reported),
+        "from_level": None,
+        "to_level": str(unit.level),
+        "reason": "",
+        "channel": str(draft.channel),
+        "data": {"category": category.code, "unit_id": unit.id},
+    }
+    text = f"新上报「{category.name}」，请在{level_text(unit.level)}受理"
     try:
-        async with write_transaction():
-            row = Case(
-                category=category.id,
-                description=description,
-                severity=draft.severity,
-                state=CaseState.reported,
-                home_unit=where.home.id,
-                home_prefix=where.home.prefix,
-                micro_grid=where.micro_grid_id,
-                lon=where.lon,
-                lat=where.lat,
-                coord_system=where.coord_system,
-                wgs_lon=where.wgs_lon,
-                wgs_lat=where.wgs_lat,
-                address=draft.address.strip(),
-                house_unit=where.house_unit_id,
-                photo_ids=photos,
-                level=unit.level,
-                unit=unit.id,
-                unit_prefix=unit.prefix,
-                top_level=unit.level,
-                reporter_kind=reporter.kind,
-                reporter_id=reporter.id,
-                channel=draft.channel,
-                client_id=client_id,
-                created_at=now,
-                updated_at=now,
-                time_unit=t.time_unit,
-                time_limit=t.time_limit,
-                level_started_at=now,
-                warn_at=t.warn_at,
-                deadline_at=t.deadline_at,
-                sweep_at=t.sweep_at,
-            )
-            created = (await Case.insert(row).returning(*Case.all_columns()))[0]
-            case_id = created["id"]
-            await link_photos(case_id, "report", photos)
-            await record(
-                case_id,
-                who,
-                "report",
-                at=now,
-                from_state=None,
-                to_state=CaseState.reported,
-                from_level=None,
-                to_level=unit.level,
-                channel=str(draft.channel),
-                data={"category": category.code, "unit_id": unit.id},
-            )
-            case = {"id": case_id, "created_at": now}
-            text = f"新上报「{category.name}」，请在{level_text(unit.level)}受理"
-            await outbox.write([unit_note(unit.id, case, "case.new", text)], case_id)
+        if is_sqlite():
+            created = await _insert_in_transaction(values, event, unit.id, text, photos)
+        else:
+            note = {
+                "kind": "case.new",
+                "recipient_kind": str(RecipientKind.unit),
+                "recipient_id": str(unit.id),
+                "payload": {"text": text},
+                "created_at": now,
+            }
+            if photos:  # linking photos must not outlive a failed insert: one transaction
+                async with write_transaction():
+                    created = await insert_report(values, event, note)
+                    await link_photos(created["id"], "report", photos)
+            else:
+                created = await insert_report(values, event, note)
     except INTEGRITY_ERRORS:
         existing = await _existing(reporter, client_id)
         if existing is None:
@@ -216,3 +237,16 @@ async def report_case(who: Who, draft: ReportDraft) -> Reported:
         return Reported(existing, created=False)
     outbox.after_commit()
     return Reported(created, created=True)
+
+
+async def _insert_in_transaction(
+    values: dict[str, Any], event: dict[str, Any], unit_id: int, text: str, photos: list[int]
+) -> dict[str, Any]:
+    """The same three rows as :func:`.intake_sql.insert_report`, in a transaction (SQLite)."""
+    async with write_transaction():
+        created = (await Case.insert(Case(**values)).returning(*Case.all_columns()))[0]
+        await CaseEvent.insert(CaseEvent(case=created["id"], **event))
+        case = {"id": created["id"], "created_at": values["created_at"]}
+        await outbox.write([unit_note(unit_id, case, "case.new", text)], created["id"])
+        await link_photos(created["id"], "report", photos)
+    return created
