@@ -11,7 +11,10 @@ Both are idempotent, as ``task_acks_late`` requires.
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
+import time
 from typing import Any
 
 from celery import shared_task
@@ -19,6 +22,8 @@ from celery import shared_task
 from backend.celery_app import run_async
 from grid.cases.services.outbox import deliver_pending
 from grid.cases.services.sweep import sweep_overdue
+
+log = logging.getLogger("gridgov.cases.tasks")
 
 SWEEP = "gridgov.cases.sweep"
 DELIVER = "gridgov.cases.deliver_outbox"
@@ -40,21 +45,39 @@ def deliver_outbox_task() -> int:
     return run_async(deliver_pending())
 
 
-_in_flight = threading.Lock()
+class _Kicker:
+    """One sender thread per process: a kick only sets an event (cheap, never blocks the event
+    loop); the thread sends one delivery task per wake-up, so a burst of commits coalesces."""
+
+    def __init__(self) -> None:
+        self.wake = threading.Event()
+        self.lock = threading.Lock()
+        self.thread: threading.Thread | None = None
+        self.pid = -1
+
+    def __call__(self) -> None:
+        if self.thread is None or self.pid != os.getpid() or not self.thread.is_alive():
+            with self.lock:
+                if self.thread is None or self.pid != os.getpid() or not self.thread.is_alive():
+                    self.pid = os.getpid()
+                    self.thread = threading.Thread(
+                        target=self._run, name="gridgov-outbox-kick", daemon=True
+                    )
+                    self.thread.start()
+        self.wake.set()
+
+    def _run(self) -> None:
+        from backend import celery_app
+
+        while True:
+            self.wake.wait()
+            self.wake.clear()
+            try:
+                celery_app.app.send_task(DELIVER)
+            except Exception:  # beat's periodic run delivers what a lost kick would have
+                log.warning("could not queue outbox delivery", exc_info=True)
+                time.sleep(1.0)
 
 
-def kick_delivery() -> None:
-    """Queue one delivery run after a commit, off the event loop; at most one send in flight
-    (a kick skipped meanwhile is covered by the run in flight or by beat's periodic run)."""
-    if not _in_flight.acquire(blocking=False):
-        return
-
-    def send() -> None:
-        try:
-            from backend import celery_app
-
-            celery_app.app.send_task(DELIVER)
-        finally:
-            _in_flight.release()
-
-    threading.Thread(target=send, name="gridgov-outbox-kick", daemon=True).start()
+#: Queue a delivery run after a commit that wrote notifications (set by the app's lifespan).
+kick_delivery = _Kicker()
