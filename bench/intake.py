@@ -222,6 +222,15 @@ def python_run(
 # --- main ---------------------------------------------------------------------------------------
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process (Linux ``/proc``; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wait_for(port: int, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -290,6 +299,7 @@ def main() -> None:
                 "body": report,
             },
         ]
+        print(f"machine load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         print(
             f"load: {load}, {args.connections} connections, {args.duration} s per endpoint, "
             f"server: 1 uvicorn process, PostgreSQL"
@@ -298,15 +308,18 @@ def main() -> None:
         for spec in specs:
             run = wrk_run(base, spec, 8, 2, tmp) if load == "wrk" else python_run(base, spec, 8, 2)
             del run  # warm-up (JIT-free, but pools, caches and the unit index fill up)
+            cpu0 = cpu_seconds(server.pid)
             results[spec["name"]] = (
                 wrk_run(base, spec, args.connections, args.duration, tmp)
                 if load == "wrk"
                 else python_run(base, spec, args.connections, args.duration)
             )
             r = results[spec["name"]]
+            r["cpu_ms"] = 1000 * (cpu_seconds(server.pid) - cpu0) / max(1, r["requests"])
             print(
                 f"{spec['name']:>7}: {r['rps']:8.0f} req/s   p50 {r['p50_ms']:6.1f} ms   "
-                f"p99 {r['p99_ms']:6.1f} ms   errors {int(r['errors'])}"
+                f"p99 {r['p99_ms']:6.1f} ms   errors {int(r['errors'])}   "
+                f"server CPU {r['cpu_ms']:.2f} ms/request"
             )
         cases = asyncio.run(count_cases(url))
         intake, insert, hello = results["intake"], results["insert"], results["hello"]
