@@ -151,3 +151,37 @@ async def test_escalating_on_request_needs_a_reason_and_resets_the_deadline(worl
     )
     assert up["assignee_kind"] is None and up["arrived_by"] == "escalation"
     assert up["level_started_at"] > before["level_started_at"]
+
+
+async def test_a_resident_confirms_the_result_and_rates_it(world):
+    from grid.actors import Actor
+    from grid.cases.services.access import Reporter
+    from grid.cases.tables import ReporterKind
+
+    resident = Actor(kind="resident", id=900301, name="李居民")
+    case = await report(world, who=resident)
+    cid = case["id"]
+    leader, worker = world.actors["grid_leader_a"], world.actors["grid_worker_a"]
+    await triage.file_case(leader, cid)
+    await triage.dispatch_case(
+        leader, cid, kind=AssigneeKind.unit, target_id=world.units["grid_a1_1"]
+    )
+    await work.start_case(worker, cid)
+    await work.handle_case(worker, cid, "已清理")
+    stranger = Reporter(ReporterKind.external, "telegram:777")
+    with pytest.raises(DomainError) as hidden:
+        await work.confirm_case(stranger, cid)
+    assert hidden.value.code is ErrorCode.NOT_FOUND
+    assert (await work.confirm_case(resident, cid))["state"] == "verified"
+    await triage.close_case(leader, cid)
+    with pytest.raises(DomainError) as refused:
+        await work.evaluate_case(resident, cid, 6)
+    assert refused.value.code is ErrorCode.CASE_RATING_INVALID
+    rated = await work.evaluate_case(resident, cid, 4, "还算及时")
+    assert (rated["state"], rated["rating"]) == ("evaluated", 4)
+    events = await history(cid)
+    assert [(e["action"], e["actor_kind"]) for e in events if e["actor_kind"] == "resident"] == [
+        ("report", "resident"),
+        ("confirm", "resident"),
+        ("evaluate", "resident"),
+    ]
