@@ -136,3 +136,44 @@ async def test_staff_of_another_street_do_not_see_the_case(world):
         with pytest.raises(DomainError) as hidden:
             await access_case(world.actors[outsider], case["id"])
         assert hidden.value.code is ErrorCode.NOT_FOUND
+
+
+async def test_a_house_unit_or_a_unit_with_an_address_locates_the_case(world):
+    from grid.tables import HouseUnit
+
+    micro = world.units["grid_a1_2_m2"]
+    house = (
+        await HouseUnit.insert(
+            HouseUnit(
+                micro_grid=micro,
+                unit_prefix=world.codes["grid_a1_2_m2"],
+                building=f"{uuid.uuid4().int % 1000}栋",
+                room="101",
+            )
+        )
+    )[0]["id"]
+    base = {"category_id": await category_id("0501"), "description": "邻里纠纷"}
+    by_house = await report_case(
+        world.actors["grid_worker_a2"],
+        ReportDraft(**base, client_id=uuid.uuid4().hex, house_unit_id=house),
+    )
+    case = by_house.case
+    assert (case["home_unit"], case["micro_grid"], case["house_unit"]) == (
+        world.units["grid_a1_2"],
+        micro,
+        house,
+    )
+    by_unit = await report_case(
+        world.actors["community_staff_a"],
+        ReportDraft(
+            **base,
+            client_id=uuid.uuid4().hex,
+            unit_id=world.units["community_a1"],
+            address="甲一社区活动中心",
+        ),
+    )
+    assert (by_unit.case["home_unit"], by_unit.case["level"]) == (
+        world.units["community_a1"],
+        "community",
+    )
+    assert by_unit.case["address"] == "甲一社区活动中心"
