@@ -26,6 +26,7 @@ from grid.cases.services.sweep import sweep_overdue
 log = logging.getLogger("gridgov.cases.tasks")
 
 SWEEP = "gridgov.cases.sweep"
+KICK_INTERVAL_S = 0.2
 DELIVER = "gridgov.cases.deliver_outbox"
 
 
@@ -47,7 +48,8 @@ def deliver_outbox_task() -> int:
 
 class _Kicker:
     """One sender thread per process: a kick only sets an event (cheap, never blocks the event
-    loop); the thread sends one delivery task per wake-up, so a burst of commits coalesces."""
+    loop); the thread sends one delivery task per wake-up and at most one per
+    :data:`KICK_INTERVAL_S`, so a burst of commits coalesces into one delivery run."""
 
     def __init__(self) -> None:
         self.wake = threading.Event()
@@ -77,6 +79,9 @@ class _Kicker:
             except Exception:  # beat's periodic run delivers what a lost kick would have
                 log.warning("could not queue outbox delivery", exc_info=True)
                 time.sleep(1.0)
+            # Kicks arriving meanwhile coalesce into the next send: at most a few sends a
+            # second however busy the app is (each run delivers everything pending).
+            time.sleep(KICK_INTERVAL_S)
 
 
 #: Queue a delivery run after a commit that wrote notifications (set by the app's lifespan).
