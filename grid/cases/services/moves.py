@@ -124,7 +124,7 @@ async def save(case: dict[str, Any], changes: dict[Any, Any], now: datetime) -> 
         raise DomainError(ErrorCode.CASE_CHANGED, case_id=case["id"])
 
 
-async def record(
+def event_row(
     case_id: int,
     who: Who,
     action: str,
@@ -137,25 +137,28 @@ async def record(
     reason: str = "",
     channel: str = "",
     data: dict[str, Any] | None = None,
-) -> None:
+) -> CaseEvent:
+    """One history row: who, when, what, from → to (state and level), why, which channel."""
     kind, ident, name = actor_fields(who)
-    await CaseEvent.insert(
-        CaseEvent(
-            case=case_id,
-            at=at,
-            actor_kind=kind,
-            actor_id=ident,
-            actor_name=name,
-            action=action,
-            from_state=from_state,
-            to_state=to_state,
-            from_level=from_level,
-            to_level=to_level,
-            reason=reason,
-            channel=channel,
-            data=data or {},
-        )
+    return CaseEvent(
+        case=case_id,
+        at=at,
+        actor_kind=kind,
+        actor_id=ident,
+        actor_name=name,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        from_level=from_level,
+        to_level=to_level,
+        reason=reason,
+        channel=channel,
+        data=data or {},
     )
+
+
+async def record(case_id: int, who: Who, action: str, **fields: Any) -> None:
+    await CaseEvent.insert(event_row(case_id, who, action, **fields))
 
 
 def _check_parties(who: Who, case: dict[str, Any], action: CaseAction) -> set[Party]:

@@ -68,23 +68,24 @@ class Note:
     payload: dict[str, Any]
 
 
+def rows(notes: list[Note], case_id: int | None = None) -> list[Outbox]:
+    now = clock.now()
+    return [
+        Outbox(
+            kind=n.kind,
+            recipient_kind=n.recipient_kind,
+            recipient_id=n.recipient_id,
+            payload={**n.payload, "case_id": case_id} if case_id else n.payload,
+            created_at=now,
+        )
+        for n in notes
+    ]
+
+
 async def write(notes: list[Note], case_id: int | None = None) -> None:
     """Insert outbox rows (call inside the transition's transaction)."""
-    if not notes:
-        return
-    now = clock.now()
-    await Outbox.insert(
-        *(
-            Outbox(
-                kind=n.kind,
-                recipient_kind=n.recipient_kind,
-                recipient_id=n.recipient_id,
-                payload={**n.payload, "case_id": case_id} if case_id else n.payload,
-                created_at=now,
-            )
-            for n in notes
-        )
-    )
+    if notes:
+        await Outbox.insert(*rows(notes, case_id))
 
 
 async def store_notification(row: dict[str, Any]) -> None:

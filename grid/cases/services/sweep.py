@@ -22,10 +22,10 @@ from backend.db import is_sqlite, write_transaction
 from backend.errors import DomainError
 from grid.actors import SYSTEM
 from grid.cases.services import outbox
-from grid.cases.services.moves import record, save
+from grid.cases.services.moves import event_row, save
 from grid.cases.services.triage import escalation
 from grid.cases.states import RUNNING, CaseAction, CaseState, Party, transition
-from grid.cases.tables import Case, Channel
+from grid.cases.tables import Case, CaseEvent, Channel, Outbox
 
 BATCH = 500
 
@@ -43,7 +43,10 @@ async def _overdue(now: datetime, batch: int) -> list[dict[str, Any]]:
     return await query
 
 
-async def _escalate_one(case: dict[str, Any], now: datetime) -> bool:
+async def _escalate_one(
+    case: dict[str, Any], now: datetime, events: list[CaseEvent], notes: list[Outbox]
+) -> bool:
+    """Escalate one case (its UPDATE now; its history and outbox rows go in the batch's lists)."""
     state = CaseState(case["state"])
     if state not in RUNNING:
         await Case.update({Case.sweep_at: None}).where(Case.id == case["id"])
@@ -55,35 +58,44 @@ async def _escalate_one(case: dict[str, Any], now: datetime) -> bool:
         return False
     target = transition(state, CaseAction.escalate, {Party.system})
     await save(case, {Case.state: target, **outcome.changes}, now)
-    await record(
-        case["id"],
-        SYSTEM,
-        str(CaseAction.escalate),
-        at=now,
-        from_state=state,
-        to_state=target,
-        from_level=case["level"],
-        to_level=outcome.to_level,
-        reason="超过处置时限，自动升级",
-        channel=str(Channel.system),
-        data=outcome.data,
+    events.append(
+        event_row(
+            case["id"],
+            SYSTEM,
+            str(CaseAction.escalate),
+            at=now,
+            from_state=state,
+            to_state=target,
+            from_level=case["level"],
+            to_level=outcome.to_level,
+            reason="超过处置时限，自动升级",
+            channel=str(Channel.system),
+            data=outcome.data,
+        )
     )
-    await outbox.write(outcome.notes, case["id"])
+    notes.extend(outbox.rows(outcome.notes, case["id"]))
     return True
 
 
 async def sweep_overdue(now: datetime | None = None, batch: int = BATCH) -> SweepResult:
-    """Escalate every case whose deadline has passed by ``now``, a batch per transaction."""
+    """Escalate every case whose deadline has passed by ``now``, a batch per transaction
+    (one UPDATE per case; the batch's history and outbox rows in one INSERT each)."""
     now = now or clock.now()
     escalated = stopped = 0
     while True:
         async with write_transaction():
             rows = await _overdue(now, batch)
+            events: list[CaseEvent] = []
+            notes: list[Outbox] = []
             for case in rows:
-                if await _escalate_one(case, now):
+                if await _escalate_one(case, now, events, notes):
                     escalated += 1
                 else:
                     stopped += 1
+            if events:
+                await CaseEvent.insert(*events)
+            if notes:
+                await Outbox.insert(*notes)
         if len(rows) < batch:
             break
     if escalated:
