@@ -7,7 +7,8 @@ One uvicorn process serves the real application plus two endpoints added for thi
 
 The load comes from a separate process: ``wrk`` (``apt-get install wrk``) with a Lua script
 that gives every request its own ``client_id``, or, without wrk, a Python asyncio/httpx load
-process. Each endpoint gets the same connections and duration; the script prints req/s, p99
+process (which saturates near 200 req/s on a small machine: use wrk for real figures). Each
+endpoint gets the same connections and duration; the script prints req/s, p99
 and the intake's ratio to the one-insert baseline (target: ≥ 50 % and p99 < 50 ms).
 
 Run (PostgreSQL at 127.0.0.1:5432, trust auth; a fresh database is created and dropped):
