@@ -18,6 +18,7 @@ from grid.cases.services.moves import (
     level_clock,
     level_text,
     outbox,
+    payload,
     reporter_note,
     run_move,
     unit_note,
@@ -191,18 +192,12 @@ async def dispatch_case(
             climbs = next_level(category.limits, case["level"]) is not None
             changes[Case.sweep_at] = deadline_at if climbs else None
         text = f"新派遣案件，请于 {(deadline_at or case['deadline_at']):%Y-%m-%d %H:%M} 前处置"
-        note = outbox.Note("case.dispatched", recipient_kind, recipient_id, _payload(case, text))
+        note = outbox.Note("case.dispatched", recipient_kind, recipient_id, payload(case, text))
         return Outcome(changes=changes, notes=[note], data={"kind": kind, "target_id": target_id})
 
     return await run_move(
         who, case_id, A.dispatch, reason=reason, channel=channel, version=version, build=build
     )
-
-
-def _payload(case: dict[str, Any], text: str) -> dict[str, Any]:
-    from grid.cases.services.moves import payload
-
-    return payload(case, text)
 
 
 async def send_down_case(

@@ -16,6 +16,7 @@ from grid.cases.services.access import Who
 from grid.cases.services.moves import (
     Outcome,
     level_clock,
+    payload,
     reporter_note,
     run_move,
     unit_note,
@@ -123,8 +124,6 @@ async def rework_case(
         recipient = _assignee_recipient(case)
         notes = []
         if recipient is not None:
-            from grid.cases.services.moves import payload
-
             notes.append(
                 outbox.Note(
                     "case.rework",
