@@ -145,3 +145,44 @@ async def test_a_worker_lists_the_cases_dispatched_to_them(client, world):
         await client.get("/api/v1/cases/mine?reported=true", headers=world.headers("grid_worker_a"))
     ).json()
     assert case["id"] in [c["id"] for c in reported["items"]]
+
+
+async def test_the_whole_loop_over_http(client, world):
+    case = (await _report(client, world)).json()
+    url = f"/api/v1/cases/{case['id']}"
+    h = world.headers
+    steps = [
+        ("grid_leader_a", "/file", {}),
+        ("grid_leader_a", "/escalate", {"reason": "需社区协调"}),
+        (
+            "community_staff_a",
+            "/send-down",
+            {"unit_id": world.units["grid_a1_1"], "reason": "属地"},
+        ),
+        (
+            "grid_leader_a",
+            "/dispatch",
+            {"kind": "staff", "target_id": world.staff["grid_worker_a"]},
+        ),
+        ("grid_worker_a", "/start", {}),
+        ("grid_worker_a", "/handle", {"note": "已清运", "photo_ids": [5, 6]}),
+        ("grid_leader_a", "/verify", {"note": "现场核实"}),
+        ("grid_leader_a", "/rework", {"reason": "仍有残留"}),
+        ("grid_worker_a", "/start", {}),
+        ("grid_worker_a", "/handle", {"note": "已彻底清理"}),
+        ("grid_leader_a", "/verify", {}),
+        ("grid_leader_a", "/close", {}),
+        ("grid_worker_a", "/evaluate", {"rating": 5, "comment": "满意"}),
+    ]
+    for persona, action, body in steps:
+        response = await client.post(url + action, json=body, headers=h(persona))
+        assert response.status_code == 200, (action, response.text)
+    final = response.json()
+    assert (final["state"], final["rating"], final["rework_count"]) == ("evaluated", 5, 1)
+    assert final["result_note"] == "已彻底清理" and final["light"] is None
+    detail = (await client.get(url, headers=h("grid_leader_a"))).json()
+    assert [e["action"] for e in detail["history"]] == [
+        "report",
+        *(a.strip("/").replace("-", "_") for _, a, _ in steps),
+    ]
+    assert detail["history"][2]["to_level"] == "community"
