@@ -14,6 +14,8 @@ from litestar.openapi.spec import Components, SecurityScheme
 from backend import db, pii
 from backend.config import Settings, load_settings
 from backend.http.auth import AuthController
+from backend.http.case_admin import CASE_ADMIN_CONTROLLERS
+from backend.http.cases import CaseController
 from backend.http.consultations import CONSULTATION_CONTROLLERS
 from backend.http.deps import DEPENDENCIES
 from backend.http.errors import EXCEPTION_HANDLERS
@@ -23,7 +25,10 @@ from backend.http.media import media_router
 from backend.http.party import PartyController
 from backend.http.people import PEOPLE_CONTROLLERS
 from backend.http.staff import StaffController
+from backend.http.triage import TriageController
 from backend.http.units import UNIT_CONTROLLERS
+from grid.cases.services import outbox as case_outbox
+from grid.cases.tasks import kick_delivery
 from media.storage import StorageUnavailable, ready_storage
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
@@ -48,9 +53,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         engine = db.ensure_engine(settings)
         await db.open_pool(engine)
         await prepare_media(settings)
+        case_outbox.set_kicker(kick_delivery)
         try:
             yield
         finally:
+            case_outbox.set_kicker(None)
             await db.close_pool(engine)
 
     app = Litestar(
@@ -65,6 +72,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             KpiController,
             media_router(settings),
             *CONSULTATION_CONTROLLERS,
+            CaseController,
+            TriageController,
+            *CASE_ADMIN_CONTROLLERS,
         ],
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,

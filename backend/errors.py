@@ -58,6 +58,11 @@ class ErrorCode(StrEnum):
     CASE_LEVEL_INVALID = "case_level_invalid"
     CASE_CHANGED = "case_changed"
     CATEGORY_CODE_TAKEN = "category_code_taken"
+    CATEGORY_INACTIVE = "category_inactive"
+    CASE_LOCATION_MISSING = "case_location_missing"
+    CASE_ALREADY_CLAIMED = "case_already_claimed"
+    CASE_MERGE_INVALID = "case_merge_invalid"
+    CASE_RATING_INVALID = "case_rating_invalid"
     # media
     MEDIA_EMPTY = "media_empty"
     MEDIA_TOO_LARGE = "media_too_large"
@@ -115,6 +120,11 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.CASE_LEVEL_INVALID: 409,
     ErrorCode.CASE_CHANGED: 409,
     ErrorCode.CATEGORY_CODE_TAKEN: 409,
+    ErrorCode.CATEGORY_INACTIVE: 422,
+    ErrorCode.CASE_LOCATION_MISSING: 422,
+    ErrorCode.CASE_ALREADY_CLAIMED: 409,
+    ErrorCode.CASE_MERGE_INVALID: 409,
+    ErrorCode.CASE_RATING_INVALID: 422,
     ErrorCode.UNIT_IN_USE: 409,
     ErrorCode.CENTER_EXISTS: 409,
     ErrorCode.DEPARTMENT_CODE_TAKEN: 409,

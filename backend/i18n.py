@@ -127,7 +127,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     ErrorCode.CASE_ACTION_FORBIDDEN: {
         ZH: "您无权对该案件执行「{action_zh}」：{reason}",
-        EN: "You may not {action} this case: {reason}",
+        EN: "You may not {action} this case: {reason_en}",
     },
     ErrorCode.CASE_NOT_ASSIGNEE: {
         ZH: "该案件未派遣给您或您的单位（当前承办：{assignee}）",
@@ -148,6 +148,26 @@ MESSAGES: dict[str, dict[str, str]] = {
     ErrorCode.CATEGORY_CODE_TAKEN: {
         ZH: "事件类别编码 {code} 已存在",
         EN: "Category code {code} already exists",
+    },
+    ErrorCode.CATEGORY_INACTIVE: {
+        ZH: "事件类别「{name}」不可用于上报（{reason}）",
+        EN: "Category {name} cannot be used for a report ({reason})",
+    },
+    ErrorCode.CASE_LOCATION_MISSING: {
+        ZH: "请提供事发位置：定位坐标、房屋或所属单元加地址",
+        EN: "Give the location: a point, a house unit, or a unit with an address",
+    },
+    ErrorCode.CASE_ALREADY_CLAIMED: {
+        ZH: "该案件已被 {name} 认领",
+        EN: "This case is already claimed by {name}",
+    },
+    ErrorCode.CASE_MERGE_INVALID: {
+        ZH: "无法合并：{reason}",
+        EN: "Cannot merge: {reason}",
+    },
+    ErrorCode.CASE_RATING_INVALID: {
+        ZH: "评价须为 1 到 5 分",
+        EN: "A rating is a whole number from 1 to 5",
     },
     ErrorCode.MEDIA_EMPTY: {ZH: "上传的文件是空的", EN: "The uploaded file is empty"},
     ErrorCode.MEDIA_TOO_LARGE: {

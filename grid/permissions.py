@@ -35,6 +35,10 @@ class Action(StrEnum):
     matter_manage = "matter.manage"
     ballot_enter = "ballot.enter"
     comment_moderate = "comment.moderate"
+    case_read = "case.read"
+    case_report = "case.report"
+    category_manage = "category.manage"
+    calendar_manage = "calendar.manage"
 
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -60,6 +64,12 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.matter_manage: frozenset({R.community_staff, R.street_center_staff, R.admin}),
     Action.ballot_enter: FRONTLINE | {R.admin},
     Action.comment_moderate: frozenset({R.community_staff, R.street_center_staff, R.admin}),
+    # Cases: what a role may do to a case is the state machine's ROLE_MAP (grid/cases/states.py);
+    # these cover reading (scope) and reporting, and the admin tables behind deadlines.
+    Action.case_read: EVERY_ROLE,
+    Action.case_report: EVERY_ROLE,
+    Action.category_manage: frozenset({R.admin}),
+    Action.calendar_manage: frozenset({R.admin}),
 }
 
 
