@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,16 +14,35 @@ from litestar.openapi.spec import Components, SecurityScheme
 from backend import db, logs, metrics, pii
 from backend.config import Settings, load_settings
 from backend.http.auth import AuthController
+from backend.http.case_admin import CASE_ADMIN_CONTROLLERS
+from backend.http.cases import CaseController
+from backend.http.consultations import CONSULTATION_CONTROLLERS
 from backend.http.deps import DEPENDENCIES
 from backend.http.errors import EXCEPTION_HANDLERS
 from backend.http.health import healthz, readyz
-from backend.http.metrics import metrics_endpoint
+from backend.http.kpis import KpiController
+from backend.http.media import media_router
+from backend.http.metrics import http_metrics_middleware, metrics_endpoint
 from backend.http.party import PartyController
 from backend.http.people import PEOPLE_CONTROLLERS
 from backend.http.staff import StaffController
+from backend.http.triage import TriageController
 from backend.http.units import UNIT_CONTROLLERS
+from grid.cases.services import outbox as case_outbox
+from grid.cases.tasks import kick_delivery
+from media.storage import StorageUnavailable, ready_storage
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
+log = logging.getLogger("gridgov.app")
+
+
+async def prepare_media(settings: Settings) -> None:
+    """Create the media folder or bucket at start. A store that is down does not stop the
+    start (uploads answer 503 and retry the preparation); a public bucket does."""
+    try:
+        await ready_storage(settings)
+    except StorageUnavailable as exc:
+        log.warning("media storage not ready, uploads will retry: %s", exc)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -34,9 +54,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         pii.configure(settings.pii_key)
         engine = db.ensure_engine(settings)
         await db.open_pool(engine)
+        await prepare_media(settings)
+        case_outbox.set_kicker(kick_delivery)
         try:
             yield
         finally:
+            case_outbox.set_kicker(None)
             await db.close_pool(engine)
             metrics.mark_process_dead()
 
@@ -50,11 +73,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *PEOPLE_CONTROLLERS,
             StaffController,
             PartyController,
+            KpiController,
+            media_router(settings),
+            *CONSULTATION_CONTROLLERS,
+            CaseController,
+            TriageController,
+            *CASE_ADMIN_CONTROLLERS,
         ],
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
-        middleware=[logs.RequestIdMiddleware, metrics.http_middleware()],
+        middleware=[logs.RequestIdMiddleware, http_metrics_middleware()],
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=OpenAPIConfig(
             title="gridgov",

@@ -27,11 +27,18 @@ from backend.config import Settings, load_settings
 T = TypeVar("T")
 
 #: Modules holding task wrappers; each domain adds its ``tasks`` module here.
-TASK_MODULES: list[str] = ["backend.tasks"]
+TASK_MODULES: list[str] = ["backend.tasks", "grid.cases.tasks", "community.tasks"]
 
 #: Periodic work (Celery beat entries).
 BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "prune-auth-records": {"task": "gridgov.prune_auth_records", "schedule": 3600.0},
+    "community-closing-reminders": {
+        "task": "gridgov.community.closing_reminders",
+        "schedule": 600.0,
+    },
+    "community-seal-chains": {"task": "gridgov.community.seal_chains", "schedule": 60.0},
+    "cases-sweep": {"task": "gridgov.cases.sweep", "schedule": 60.0},
+    "cases-deliver-outbox": {"task": "gridgov.cases.deliver_outbox", "schedule": 10.0},
 }
 
 

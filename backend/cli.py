@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
@@ -67,6 +69,19 @@ def db_status() -> None:
     click.echo("up to date")
 
 
+async def _migrate_quietly() -> None:
+    """Piccolo prints a banner per app and migration; ``serve`` and ``demo`` keep their output
+    to what the user needs (URL, logins) and show Piccolo's report only when migrating fails."""
+    report = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(report):
+            await db.migrate()
+    except Exception:
+        click.echo(report.getvalue(), err=True)
+        raise
+    click.echo("数据库已是最新 (database migrated)")
+
+
 def _print_logins(logins: list[Any]) -> None:
     click.echo("demo logins (username / password — role @ unit):")
     for login in logins:
@@ -84,7 +99,7 @@ def demo(seed: int) -> None:
         raise click.ClickException("demo data has known passwords; refusing in GRIDGOV_ENV=prod")
 
     async def work() -> Any:
-        await db.migrate()
+        await _migrate_quietly()
         return await build_demo(seed=seed, progress=True)
 
     summary = _run(settings, work)
@@ -231,7 +246,7 @@ def serve(host: str, port: int, with_demo: bool, workers: int, tasks: bool, migr
 
     async def prepare() -> Any:
         if migrate or with_demo:
-            await db.migrate()
+            await _migrate_quietly()
         if with_demo:
             from grid.demo import build_demo
 
@@ -243,6 +258,7 @@ def serve(host: str, port: int, with_demo: bool, workers: int, tasks: bool, migr
     click.echo(f"gridgov serving at {url}")
     click.echo(f"OpenAPI docs: {url}/schema/swagger  (JSON: {url}/schema/openapi.json)")
     if summary is not None:
+        click.echo(summary.describe())
         _print_logins(summary.logins)
     if workers > 1 and settings.is_sqlite:
         raise click.ClickException("several workers need PostgreSQL; SQLite serves one process")

@@ -26,7 +26,13 @@ from backend.config import Settings, load_settings
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
 
-APPS = ("grid.piccolo_app", "backend.piccolo_app", "media.piccolo_app", "grid.cases.piccolo_app")
+APPS = (
+    "grid.piccolo_app",
+    "backend.piccolo_app",
+    "media.piccolo_app",
+    "grid.cases.piccolo_app",
+    "community.piccolo_app",
+)
 
 _engine: Engine | None = None
 _built_from: dict[int, str] = {}

@@ -58,6 +58,11 @@ class ErrorCode(StrEnum):
     CASE_LEVEL_INVALID = "case_level_invalid"
     CASE_CHANGED = "case_changed"
     CATEGORY_CODE_TAKEN = "category_code_taken"
+    CATEGORY_INACTIVE = "category_inactive"
+    CASE_LOCATION_MISSING = "case_location_missing"
+    CASE_ALREADY_CLAIMED = "case_already_claimed"
+    CASE_MERGE_INVALID = "case_merge_invalid"
+    CASE_RATING_INVALID = "case_rating_invalid"
     # media
     MEDIA_EMPTY = "media_empty"
     MEDIA_TOO_LARGE = "media_too_large"
@@ -67,6 +72,17 @@ class ErrorCode(StrEnum):
     MEDIA_TOO_MANY_PHOTOS = "media_too_many_photos"
     MEDIA_STORAGE_UNAVAILABLE = "media_storage_unavailable"
     MEDIA_LINK_INVALID = "media_link_invalid"
+    # consultations
+    MATTER_PHASE_INVALID = "matter_phase_invalid"
+    MATTER_WINDOW_INVALID = "matter_window_invalid"
+    ROLL_INCOMPLETE = "roll_incomplete"
+    VOTING_NOT_OPEN = "voting_not_open"
+    VOTER_NOT_ELIGIBLE = "voter_not_eligible"
+    VOTER_AMBIGUOUS = "voter_ambiguous"
+    BALLOT_ALREADY_CAST = "ballot_already_cast"
+    BALLOT_INVALID = "ballot_invalid"
+    RECEIPT_UNKNOWN = "receipt_unknown"
+    DISCUSSION_CLOSED = "discussion_closed"
 
 
 STATUS: dict[ErrorCode, int] = {
@@ -104,9 +120,24 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.CASE_LEVEL_INVALID: 409,
     ErrorCode.CASE_CHANGED: 409,
     ErrorCode.CATEGORY_CODE_TAKEN: 409,
+    ErrorCode.CATEGORY_INACTIVE: 422,
+    ErrorCode.CASE_LOCATION_MISSING: 422,
+    ErrorCode.CASE_ALREADY_CLAIMED: 409,
+    ErrorCode.CASE_MERGE_INVALID: 409,
+    ErrorCode.CASE_RATING_INVALID: 422,
     ErrorCode.UNIT_IN_USE: 409,
     ErrorCode.CENTER_EXISTS: 409,
     ErrorCode.DEPARTMENT_CODE_TAKEN: 409,
+    ErrorCode.MATTER_PHASE_INVALID: 409,
+    ErrorCode.MATTER_WINDOW_INVALID: 409,
+    ErrorCode.ROLL_INCOMPLETE: 409,
+    ErrorCode.VOTING_NOT_OPEN: 409,
+    ErrorCode.VOTER_NOT_ELIGIBLE: 403,
+    ErrorCode.VOTER_AMBIGUOUS: 409,
+    ErrorCode.BALLOT_ALREADY_CAST: 409,
+    ErrorCode.BALLOT_INVALID: 422,
+    ErrorCode.RECEIPT_UNKNOWN: 404,
+    ErrorCode.DISCUSSION_CLOSED: 409,
 }
 
 

@@ -127,7 +127,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     ErrorCode.CASE_ACTION_FORBIDDEN: {
         ZH: "您无权对该案件执行「{action_zh}」：{reason}",
-        EN: "You may not {action} this case: {reason}",
+        EN: "You may not {action} this case: {reason_en}",
     },
     ErrorCode.CASE_NOT_ASSIGNEE: {
         ZH: "该案件未派遣给您或您的单位（当前承办：{assignee}）",
@@ -148,6 +148,26 @@ MESSAGES: dict[str, dict[str, str]] = {
     ErrorCode.CATEGORY_CODE_TAKEN: {
         ZH: "事件类别编码 {code} 已存在",
         EN: "Category code {code} already exists",
+    },
+    ErrorCode.CATEGORY_INACTIVE: {
+        ZH: "事件类别「{name}」不可用于上报（{reason}）",
+        EN: "Category {name} cannot be used for a report ({reason})",
+    },
+    ErrorCode.CASE_LOCATION_MISSING: {
+        ZH: "请提供事发位置：定位坐标、房屋或所属单元加地址",
+        EN: "Give the location: a point, a house unit, or a unit with an address",
+    },
+    ErrorCode.CASE_ALREADY_CLAIMED: {
+        ZH: "该案件已被 {name} 认领",
+        EN: "This case is already claimed by {name}",
+    },
+    ErrorCode.CASE_MERGE_INVALID: {
+        ZH: "无法合并：{reason}",
+        EN: "Cannot merge: {reason}",
+    },
+    ErrorCode.CASE_RATING_INVALID: {
+        ZH: "评价须为 1 到 5 分",
+        EN: "A rating is a whole number from 1 to 5",
     },
     ErrorCode.MEDIA_EMPTY: {ZH: "上传的文件是空的", EN: "The uploaded file is empty"},
     ErrorCode.MEDIA_TOO_LARGE: {
@@ -177,6 +197,47 @@ MESSAGES: dict[str, dict[str, str]] = {
     ErrorCode.MEDIA_LINK_INVALID: {
         ZH: "照片链接无效或已过期（{reason}），请刷新后重试",
         EN: "This photo link is invalid or has expired ({reason}); reload and try again",
+    },
+    ErrorCode.MATTER_PHASE_INVALID: {
+        ZH: "议题处于“{phase}”阶段，不能执行“{action}”",
+        EN: "The matter is in phase {phase}; {action} is not possible now",
+    },
+    ErrorCode.MATTER_WINDOW_INVALID: {
+        ZH: "时间设置有误：{reason}",
+        EN: "Invalid time window: {reason}",
+    },
+    ErrorCode.ROLL_INCOMPLETE: {
+        ZH: "有 {count} 套房屋缺少业主或专有面积（如 {examples}），补全后才能开始表决",
+        EN: "{count} house units lack owners or exclusive area (e.g. {examples}); "
+        "complete them before voting opens",
+    },
+    ErrorCode.VOTING_NOT_OPEN: {
+        ZH: "不在投票时间内（{opens_at} 至 {closes_at}）",
+        EN: "Voting is not open ({opens_at} to {closes_at})",
+    },
+    ErrorCode.VOTER_NOT_ELIGIBLE: {
+        ZH: "您不在本议题的表决名册中（{reason}）",
+        EN: "You are not on this matter's roll ({reason})",
+    },
+    ErrorCode.VOTER_AMBIGUOUS: {
+        ZH: "您在名册中有多个表决身份，请选择其中一个：{entries}",
+        EN: "You hold several places on the roll; choose one of: {entries}",
+    },
+    ErrorCode.BALLOT_ALREADY_CAST: {
+        ZH: "该表决权已投票，本议题不允许改票",
+        EN: "This vote has already been cast and this matter does not allow changes",
+    },
+    ErrorCode.BALLOT_INVALID: {
+        ZH: "选票无效：{reason}",
+        EN: "Invalid ballot: {reason}",
+    },
+    ErrorCode.RECEIPT_UNKNOWN: {
+        ZH: "未找到回执 {receipt}，请核对后重试",
+        EN: "Receipt {receipt} was not found; check it and try again",
+    },
+    ErrorCode.DISCUSSION_CLOSED: {
+        ZH: "议题当前不接受评论或建议",
+        EN: "This matter does not take comments or suggestions now",
     },
 }
 

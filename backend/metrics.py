@@ -58,13 +58,6 @@ def prepare(settings: Settings, *, fresh: bool = False) -> Path:
     return path
 
 
-def http_middleware() -> Any:
-    """Requests by route template, method and status, and their latency histogram."""
-    from litestar.plugins.prometheus import PrometheusConfig
-
-    return PrometheusConfig(app_name="gridgov", prefix="gridgov", group_path=True).middleware
-
-
 # --- counters other code calls -------------------------------------------------------------
 
 

@@ -30,6 +30,15 @@ class Action(StrEnum):
     party_manage = "party.manage"
     media_upload = "media.upload"
     media_read = "media.read"
+    kpi_read = "kpi.read"
+    matter_read = "matter.read"
+    matter_manage = "matter.manage"
+    ballot_enter = "ballot.enter"
+    comment_moderate = "comment.moderate"
+    case_read = "case.read"
+    case_report = "case.report"
+    category_manage = "category.manage"
+    calendar_manage = "calendar.manage"
 
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -47,6 +56,20 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # fallback "staff whose scope covers the photo's unit" until an owner domain decides.
     Action.media_upload: EVERY_ROLE,
     Action.media_read: EVERY_ROLE,
+    # KPIs are for those who oversee a subtree; grid workers are measured, not measuring.
+    Action.kpi_read: frozenset({R.grid_leader, R.community_staff, R.admin}) | CENTERS,
+    # Consultations: the community (and the street above it) runs them; frontline staff
+    # collect and enter paper ballots; moderation stays with those who run the matter.
+    Action.matter_read: FRONTLINE | CENTERS | {R.admin},
+    Action.matter_manage: frozenset({R.community_staff, R.street_center_staff, R.admin}),
+    Action.ballot_enter: FRONTLINE | {R.admin},
+    Action.comment_moderate: frozenset({R.community_staff, R.street_center_staff, R.admin}),
+    # Cases: what a role may do to a case is the state machine's ROLE_MAP (grid/cases/states.py);
+    # these cover reading (scope) and reporting, and the admin tables behind deadlines.
+    Action.case_read: EVERY_ROLE,
+    Action.case_report: EVERY_ROLE,
+    Action.category_manage: frozenset({R.admin}),
+    Action.calendar_manage: frozenset({R.admin}),
 }
 
 

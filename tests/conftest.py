@@ -27,6 +27,8 @@ TEST_DB = os.environ.get("GRIDGOV_TEST_DB", "sqlite")
 PG_URL = os.environ.get("GRIDGOV_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
+pytest_plugins = ["tests.media_fixtures"]
+
 
 def service_missing(what: str, error: BaseException) -> None:
     """Skip locally, fail on CI: a CI run must exercise the real service."""

@@ -5,9 +5,20 @@ from __future__ import annotations
 import hmac
 
 from litestar import Request, Response, get
+from litestar.middleware.base import DefineMiddleware
 
 from backend import metrics
 from backend.config import Settings
+
+
+def http_metrics_middleware() -> DefineMiddleware:
+    """Requests by route template, method and status, and their latency histogram.
+
+    Litestar's middleware creates its metrics on the first request, after
+    ``backend.metrics.prepare`` chose multiprocess mode."""
+    from litestar.plugins.prometheus import PrometheusConfig
+
+    return PrometheusConfig(app_name="gridgov", prefix="gridgov", group_path=True).middleware
 
 
 @get(

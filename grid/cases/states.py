@@ -169,6 +169,19 @@ ACTION_ZH: dict[CaseAction, str] = {
     A.evaluate: "评价",
 }
 
+PARTY_ZH: dict[Party, str] = {
+    P.grid_worker: "网格员",
+    P.grid_leader: "网格长",
+    P.community_staff: "社区工作人员",
+    P.street_center_staff: "街道治理中心",
+    P.district_center_staff: "区县治理中心",
+    P.city_center_staff: "市治理中心",
+    P.department_handler: "职能部门处置人员",
+    P.admin: "管理员",
+    P.reporter: "上报人",
+    P.system: "系统",
+}
+
 
 def allowed_actions(state: CaseState) -> list[CaseAction]:
     """Actions legal in ``state`` for someone, in table order."""
@@ -193,6 +206,7 @@ def transition(state: CaseState, action: CaseAction, parties: Iterable[Party]) -
             ErrorCode.CASE_ACTION_FORBIDDEN,
             action=str(action),
             action_zh=ACTION_ZH[action],
-            reason="needs one of: " + ", ".join(sorted(allowed)),
+            reason="需要以下身份之一：" + "、".join(PARTY_ZH[p] for p in sorted(allowed)),
+            reason_en="needs one of: " + ", ".join(sorted(allowed)),
         )
     return target

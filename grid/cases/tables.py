@@ -24,6 +24,7 @@ from enum import StrEnum
 
 from piccolo.columns import (
     JSON,
+    BigInt,
     Boolean,
     Date,
     DoublePrecision,
@@ -212,3 +213,20 @@ class Outbox(Table, tablename="outbox"):
     delivered_at = Timestamptz(null=True, default=None)
     attempts = Integer(default=0)
     last_error = Text(default="")
+
+
+class Notification(Table, tablename="notification"):
+    """What the built-in delivery hook leaves for people to read ("my notifications").
+
+    One row per outbox row (``outbox_id`` is unique): a redelivered outbox row never shows
+    twice. Bots and other channels plug their own hooks in beside it.
+    """
+
+    outbox_id = BigInt(unique=True)
+    kind = Varchar(length=48)
+    recipient_kind = Varchar(length=16, choices=RecipientKind)
+    recipient_id = Varchar(length=64, index=True)
+    case = ForeignKey(Case, null=True, default=None, on_delete=OnDelete.cascade)
+    payload = JSON(default={})
+    created_at = Timestamptz(default=TimestamptzNow())
+    read_at = Timestamptz(null=True, default=None)

@@ -1,6 +1,6 @@
 """Import org units from a GeoJSON FeatureCollection — all or nothing, idempotent.
 
-The format is described in ``docs/import-units.md``. In short: one Feature per unit with
+The format is described in ``docs/import.md``. In short: one Feature per unit with
 properties ``code``, ``name``, ``level`` and optionally ``parent_code`` (else the parent is
 the unit one level up whose prefix the code starts with), geometry a Polygon/MultiPolygon
 or null, in WGS-84 unless the collection says ``"coordinate_system": "gcj02"``.

@@ -1,0 +1,1 @@
+"""Media use cases: photo intake, links to owner objects, visibility, maintenance."""
