@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from backend import metrics
 from grid.cases.services import outbox
 from grid.cases.tables import Notification, Outbox
 from tests.cases_support import report
@@ -22,12 +23,15 @@ async def test_a_failing_hook_leaves_the_row_for_later_and_it_is_shown_once(worl
         if len(seen) == 1:
             raise RuntimeError("bot API down")
 
+    failures = metrics._notification_failures().labels("flaky")
+    failed_before = failures._value.get()
     outbox.register_hook("flaky", flaky)
     try:
         await outbox.deliver_pending(ids=[row["id"]])
         first = await Outbox.select().where(Outbox.id == row["id"]).first()
         assert first["delivered_at"] is None and first["attempts"] == 1
-        assert "bot API down" in first["last_error"]
+        assert first["last_error"].startswith("flaky: ") and "bot API down" in first["last_error"]
+        assert failures._value.get() == failed_before + 1
         await outbox.deliver_pending(ids=[row["id"]])
     finally:
         outbox.unregister_hook("flaky")

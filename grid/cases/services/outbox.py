@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from backend import clock
+from backend import clock, metrics
 from backend.db import is_sqlite, write_transaction
 from backend.errors import not_found
 from grid.actors import Actor
@@ -127,6 +127,18 @@ async def _take(batch: int, ids: list[int] | None) -> list[dict[str, Any]]:
     return await query
 
 
+async def _offer(row: dict[str, Any]) -> str | None:
+    """Hand the row to every hook; the first failure (logged and counted per hook), or None."""
+    for name, hook in list(_hooks.items()):
+        try:
+            await hook(row)
+        except Exception as exc:
+            log.warning("outbox %s: delivery via %s failed", row["id"], name, exc_info=True)
+            metrics.notification_failed(name)
+            return f"{name}: {exc!r}"
+    return None
+
+
 async def deliver_pending(batch: int = 200, ids: list[int] | None = None) -> int:
     """Deliver undelivered rows, a batch per transaction; the number delivered."""
     delivered = 0
@@ -134,13 +146,10 @@ async def deliver_pending(batch: int = 200, ids: list[int] | None = None) -> int
         async with write_transaction():
             rows = await _take(batch, ids)
             for row in rows:
-                try:
-                    for hook in list(_hooks.values()):
-                        await hook(row)
-                except Exception as exc:
-                    log.warning("outbox %s: delivery failed", row["id"], exc_info=True)
+                failure = await _offer(row)
+                if failure is not None:
                     await Outbox.update(
-                        {Outbox.attempts: row["attempts"] + 1, Outbox.last_error: repr(exc)[:500]}
+                        {Outbox.attempts: row["attempts"] + 1, Outbox.last_error: failure[:500]}
                     ).where(Outbox.id == row["id"])
                     continue
                 await Outbox.update(
