@@ -207,4 +207,4 @@ def test_every_process_that_opens_the_database_has_the_owner_rules(tmp_path):
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     )
-    assert out.stdout.strip() == "['case']"
+    assert out.stdout.strip() == "['ballot', 'case', 'comment', 'consultation']"
