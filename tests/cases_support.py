@@ -6,6 +6,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from backend.config import Settings
+from grid.actors import Actor
 from grid.cases.services.intake import ReportDraft, report_case
 from grid.cases.tables import CaseEvent, Category, Channel, Severity
 from tests.personas import ORIGIN_LAT, ORIGIN_LON, STEP
@@ -56,3 +58,24 @@ def shanghai(y: int, m: int, d: int, hh: int = 0, mm: int = 0) -> datetime:
     from grid.cases.calendar import TZ
 
     return datetime(y, m, d, hh, mm, tzinfo=TZ)
+
+
+async def new_photos(
+    actor: Actor,
+    settings: Settings,
+    count: int = 1,
+    *,
+    seed: int = 0,
+    lon: float | None = None,
+    lat: float | None = None,
+) -> list[int]:
+    """Small phone-like JPEGs uploaded by ``actor`` (with GPS when ``lon``/``lat`` are given);
+    ``seed`` makes the pictures differ, so each upload is a new photo."""
+    from media.services.photos import upload_photo
+    from tests.media_samples import phone_jpeg
+
+    ids = []
+    for i in range(count):
+        data = phone_jpeg(320, 240, seed=seed * 100 + i, quality=60 + i, lon=lon, lat=lat)
+        ids.append((await upload_photo(actor, data, "p.jpg", settings=settings)).id)
+    return ids

@@ -12,7 +12,7 @@ import msgspec
 from litestar import Controller, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from backend.http.deps import CurrentActor
+from backend.http.deps import CurrentActor, CurrentSettings
 from backend.http.pagination import Page, check_page
 from grid.cases.services import queries, triage, work
 from grid.cases.services.intake import ReportDraft, report_case
@@ -100,9 +100,11 @@ class CaseController(Controller):
         "/",
         summary="Report a case (same client_id → the same case: 201 new, 200 already made)",
     )
-    async def report(self, actor: CurrentActor, data: JSONBody[ReportIn]) -> Response[CaseView]:
+    async def report(
+        self, actor: CurrentActor, settings: CurrentSettings, data: JSONBody[ReportIn]
+    ) -> Response[CaseView]:
         draft = ReportDraft(**msgspec.structs.asdict(data))
-        result = await report_case(actor, draft)
+        result = await report_case(actor, draft, settings=settings)
         view = await queries.case_view(result.case)
         return Response(view, status_code=201 if result.created else 200)
 
@@ -119,8 +121,10 @@ class CaseController(Controller):
         return Page(views, total, page, page_size)
 
     @get(ID, summary="A case with its full history and the actions I may take now")
-    async def detail(self, actor: CurrentActor, case_id: FromPath[int]) -> CaseDetail:
-        return await queries.case_detail(actor, case_id)
+    async def detail(
+        self, actor: CurrentActor, settings: CurrentSettings, case_id: FromPath[int]
+    ) -> CaseDetail:
+        return await queries.case_detail(actor, case_id, settings=settings)
 
     @get(ID + "/duplicates", summary="Possible duplicates: same category, radius and time window")
     async def duplicates(self, actor: CurrentActor, case_id: FromPath[int]) -> list[Duplicate]:
@@ -214,16 +218,30 @@ class CaseController(Controller):
 
     @post(ID + "/handle", summary="处置完成 Report the result (note, photos)", status_code=200)
     async def handle(
-        self, actor: CurrentActor, case_id: FromPath[int], data: JSONBody[HandleIn]
+        self,
+        actor: CurrentActor,
+        settings: CurrentSettings,
+        case_id: FromPath[int],
+        data: JSONBody[HandleIn],
     ) -> CaseView:
         row = await work.handle_case(
-            actor, case_id, data.note, data.photo_ids, channel=CHANNEL, version=data.version
+            actor,
+            case_id,
+            data.note,
+            data.photo_ids,
+            channel=CHANNEL,
+            version=data.version,
+            settings=settings,
         )
         return await self._view(row)
 
     @post(ID + "/verify", summary="核查 Verify (not by the handler)", status_code=200)
     async def verify(
-        self, actor: CurrentActor, case_id: FromPath[int], data: JSONBody[VerifyIn]
+        self,
+        actor: CurrentActor,
+        settings: CurrentSettings,
+        case_id: FromPath[int],
+        data: JSONBody[VerifyIn],
     ) -> CaseView:
         row = await work.verify_case(
             actor,
@@ -232,6 +250,7 @@ class CaseController(Controller):
             photo_ids=data.photo_ids,
             channel=CHANNEL,
             version=data.version,
+            settings=settings,
         )
         return await self._view(row)
 

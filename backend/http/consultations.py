@@ -12,7 +12,7 @@ import msgspec
 from litestar import Controller, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from backend.http.deps import CurrentActor
+from backend.http.deps import CurrentActor, CurrentSettings
 from backend.http.pagination import Page, check_page
 from community.phases import Phase
 from community.rules import Choice, centi_to_m2
@@ -256,9 +256,11 @@ class ConsultationController(Controller):
         return Page(items, total, page, page_size)
 
     @post("/", summary="Draft a matter (opinion poll, owners' decision, committee election)")
-    async def create_matter(self, actor: CurrentActor, data: JSONBody[MatterIn]) -> MatterOut:
+    async def create_matter(
+        self, actor: CurrentActor, settings: CurrentSettings, data: JSONBody[MatterIn]
+    ) -> MatterOut:
         draft = matters.MatterDraft(**msgspec.structs.asdict(data))
-        return matter_out(await matters.create_matter(actor, draft))
+        return matter_out(await matters.create_matter(actor, draft, settings=settings))
 
     @get("/{matter_id:int}", summary="One matter: current text, candidates, phase history, result")
     async def get_matter(self, actor: CurrentActor, matter_id: FromPath[int]) -> MatterOut:
@@ -284,7 +286,11 @@ class ConsultationController(Controller):
         summary="Revise the text (draft or discussion); kept as a version",
     )
     async def revise(
-        self, actor: CurrentActor, matter_id: FromPath[int], data: JSONBody[ReviseIn]
+        self,
+        actor: CurrentActor,
+        settings: CurrentSettings,
+        matter_id: FromPath[int],
+        data: JSONBody[ReviseIn],
     ) -> MatterOut:
         row = await matters.revise_matter(
             actor,
@@ -293,6 +299,7 @@ class ConsultationController(Controller):
             body=data.body,
             change_note=data.change_note,
             attachment_ids=data.attachment_ids,
+            settings=settings,
         )
         return matter_out(row)
 
@@ -345,7 +352,11 @@ class ConsultationController(Controller):
 
     @post("/{matter_id:int}/paper-ballots", summary="Enter a paper ballot (with scan) or a proxy's")
     async def paper_ballot(
-        self, actor: CurrentActor, matter_id: FromPath[int], data: JSONBody[PaperBallotIn]
+        self,
+        actor: CurrentActor,
+        settings: CurrentSettings,
+        matter_id: FromPath[int],
+        data: JSONBody[PaperBallotIn],
     ) -> ReceiptOut:
         r = await ballots.enter_paper_ballot(
             actor,
@@ -356,6 +367,7 @@ class ConsultationController(Controller):
             channel=data.channel,
             scan_photo_id=data.scan_photo_id,
             proxy_photo_id=data.proxy_photo_id,
+            settings=settings,
         )
         return ReceiptOut(r.matter_id, r.shown, r.choice, r.approvals, r.channel, r.ballot_no, r.at)
 

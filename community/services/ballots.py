@@ -20,13 +20,14 @@ from datetime import datetime
 from typing import Any
 
 from backend import clock
+from backend.config import Settings
 from backend.db import write_transaction
 from backend.errors import DomainError, ErrorCode, not_found
 from community.phases import Phase
 from community.rules import Choice
 from community.services import chain
 from community.services.access import access_matter, visible_to_resident
-from community.services.attachments import photo_id
+from community.services.attachments import link, photo_id
 from community.services.ballot_store import Voter, voter_of, write_ballot
 from community.tables import (
     Ballot,
@@ -37,6 +38,7 @@ from community.tables import (
 )
 from grid.actors import Actor, authorize
 from grid.permissions import Action
+from media.tables import OwnerKind, Purpose
 
 
 @dataclass(frozen=True)
@@ -145,8 +147,10 @@ async def enter_paper_ballot(
     channel: BallotChannel = BallotChannel.paper,
     scan_photo_id: int | None = None,
     proxy_photo_id: int | None = None,
+    settings: Settings | None = None,
 ) -> Receipt:
-    """Staff enter a paper ballot (with its scan) or a proxy's (with the authorization)."""
+    """Staff enter a paper ballot (with its scan) or a proxy's (with the authorization);
+    both photos are linked to the ballot event in media (only staff of the matter see them)."""
     matter, _ = await access_matter(actor, matter_id)
     authorize(
         actor,
@@ -183,6 +187,7 @@ async def enter_paper_ballot(
             scan=scan,
             proxy=proxy,
         )
+        await link(actor, (scan, proxy), OwnerKind.ballot, written.event_id, Purpose.scan, settings)
         await chain.seal_now_and_then(matter_id, written.event_id)
     return Receipt(matter_id, written.receipt, picked, names, channel, written.ballot_no, now)
 

@@ -13,13 +13,14 @@ from datetime import timedelta
 from typing import Any
 
 from backend import clock
+from backend.config import Settings
 from backend.db import write_transaction
 from backend.errors import DomainError, ErrorCode, invalid, not_found
 from community.phases import Phase, PhaseAction, transition
 from community.rules import Art278Item
 from community.services import notify
 from community.services.access import MANAGE, READ, access_matter, actor_fields
-from community.services.attachments import photo_ids
+from community.services.attachments import link, photo_ids
 from community.tables import (
     Candidate,
     Matter,
@@ -32,6 +33,7 @@ from community.tables import (
 from grid.actors import Actor, authorize
 from grid.permissions import Action
 from grid.tables import HouseUnit, Level, OrgUnit
+from media.tables import OwnerKind, Purpose
 
 TITLE_MAX = 200
 BODY_MAX = 50_000
@@ -126,8 +128,11 @@ async def _scope(actor: Actor, draft: MatterDraft) -> dict[Any, Any]:
     }
 
 
-async def create_matter(actor: Actor, draft: MatterDraft) -> dict[str, Any]:
-    """A draft matter with its first text version (and candidates for an election)."""
+async def create_matter(
+    actor: Actor, draft: MatterDraft, *, settings: Settings | None = None
+) -> dict[str, Any]:
+    """A draft matter with its first text version (and candidates for an election); its
+    attachments are linked to it in media (``settings``: the door's, for media's limits)."""
     title = text(draft.title, "title", TITLE_MAX)
     body = text(draft.body, "body", BODY_MAX)
     if not 0 <= draft.notice_days <= MAX_NOTICE_DAYS:
@@ -171,6 +176,9 @@ async def create_matter(actor: Actor, draft: MatterDraft) -> dict[str, Any]:
                     for i, name in enumerate(draft.candidates)
                 ]
             )
+        await link(
+            actor, attachments, OwnerKind.consultation, matter_id, Purpose.attachment, settings
+        )
         await record_move(actor, matter_id, None, Phase.draft, PhaseAction.create, "")
     return await get_matter(actor, matter_id)
 
@@ -183,6 +191,7 @@ async def revise_matter(
     body: str,
     change_note: str,
     attachment_ids: list[int] | None = None,
+    settings: Settings | None = None,
 ) -> dict[str, Any]:
     """A new text version; the old ones stay readable (draft and discussion only)."""
     matter, _ = await access_matter(actor, matter_id, MANAGE)
@@ -212,6 +221,9 @@ async def revise_matter(
         await Matter.update(
             {Matter.version: number, Matter.title: title, Matter.updated_at: clock.now()}
         ).where(Matter.id == matter_id)
+        await link(
+            actor, attachments, OwnerKind.consultation, matter_id, Purpose.attachment, settings
+        )
         await record_move(
             actor, matter_id, current["phase"], current["phase"], PhaseAction.revise, note
         )

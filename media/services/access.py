@@ -48,6 +48,11 @@ def unregister_owner_visibility(kind: OwnerKind) -> None:
     _registry.pop(OwnerKind(kind), None)
 
 
+def owner_visibility(kind: OwnerKind) -> OwnerCheck | None:
+    """The check registered for ``kind`` (None: the default rule applies to its photos)."""
+    return _registry.get(OwnerKind(kind))
+
+
 def is_uploader(actor: Actor, photo: dict[str, Any]) -> bool:
     return actor.kind == photo["uploader_kind"] and actor.id == photo["uploader_id"]
 

@@ -147,10 +147,24 @@ async def test_a_worker_lists_the_cases_dispatched_to_them(client, world):
     assert case["id"] in [c["id"] for c in reported["items"]]
 
 
+async def _upload(client, world, persona: str, seed: int) -> int:
+    from tests.media_samples import phone_jpeg
+
+    data = phone_jpeg(320, 240, seed=seed, quality=70)
+    response = await client.post(
+        "/api/v1/media/photos/",
+        files={"file": ("p.jpg", data, "image/jpeg")},
+        headers=world.headers(persona),
+    )
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
 async def test_the_whole_loop_over_http(client, world):
     case = (await _report(client, world)).json()
     url = f"/api/v1/cases/{case['id']}"
     h = world.headers
+    result_photos = [await _upload(client, world, "grid_worker_a", 8100 + i) for i in range(2)]
     steps = [
         ("grid_leader_a", "/file", {}),
         ("grid_leader_a", "/escalate", {"reason": "需社区协调"}),
@@ -165,7 +179,7 @@ async def test_the_whole_loop_over_http(client, world):
             {"kind": "staff", "target_id": world.staff["grid_worker_a"]},
         ),
         ("grid_worker_a", "/start", {}),
-        ("grid_worker_a", "/handle", {"note": "已清运", "photo_ids": [5, 6]}),
+        ("grid_worker_a", "/handle", {"note": "已清运", "photo_ids": result_photos}),
         ("grid_leader_a", "/verify", {"note": "现场核实"}),
         ("grid_leader_a", "/rework", {"reason": "仍有残留"}),
         ("grid_worker_a", "/start", {}),
@@ -186,3 +200,5 @@ async def test_the_whole_loop_over_http(client, world):
         *(a.strip("/").replace("-", "_") for _, a, _ in steps),
     ]
     assert detail["history"][2]["to_level"] == "community"
+    assert [p["id"] for p in detail["photos"]["result"]] == result_photos
+    assert all(p["thumb_url"] and p["display_url"] for p in detail["photos"]["result"])

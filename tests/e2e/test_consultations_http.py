@@ -7,6 +7,7 @@ from datetime import timedelta
 from backend import clock
 from community.services import ballots, discussion
 from tests.estate import START, build_estate
+from tests.media_samples import phone_jpeg
 
 
 async def test_staff_run_an_owners_decision_from_draft_to_a_checkable_result(client, world):
@@ -105,12 +106,22 @@ async def test_staff_run_an_owners_decision_from_draft_to_a_checkable_result(cli
     assert len(entries) == 6 and all("*" in e["label"] for e in entries)
 
     receipts = [await ballots.cast_ballot(estate.voter(i), matter_id, "agree") for i in range(4)]
+    scan = await client.post(
+        "/api/v1/media/photos/",
+        files={"file": ("scan.jpg", phone_jpeg(320, 240, seed=6201), "image/jpeg")},
+        headers=world.headers("grid_worker_a"),
+    )
+    assert scan.status_code == 201, scan.text
+    scan_id = scan.json()["id"]
     paper = await client.post(
         f"/api/v1/matters/{matter_id}/paper-ballots",
-        json={"roll_entry_id": entries[5]["id"], "choice": "disagree", "scan_photo_id": 901},
+        json={"roll_entry_id": entries[5]["id"], "choice": "disagree", "scan_photo_id": scan_id},
         headers=world.headers("grid_worker_a"),
     )
     assert paper.status_code == 201 and paper.json()["channel"] == "paper"
+    for persona, status in (("community_staff_a", 200), ("street_b_staff", 404)):
+        seen = await client.get(f"/api/v1/media/photos/{scan_id}", headers=world.headers(persona))
+        assert seen.status_code == status, persona
     too_early = await client.post(
         f"/api/v1/matters/{matter_id}/close-voting", json={}, headers=staff
     )

@@ -12,10 +12,12 @@ from grid.cases.services import triage, work
 from grid.cases.services.outbox import deliver_pending
 from grid.cases.services.sweep import sweep_overdue
 from grid.cases.tables import AssigneeKind, Notification, Outbox
-from tests.cases_support import history, report, shanghai
+from tests.cases_support import history, new_photos, report, shanghai
 
 
-async def test_case_escalates_to_street_center_after_deadline_and_closes_after_rework(world):
+async def test_case_escalates_to_street_center_after_deadline_and_closes_after_rework(
+    world, settings
+):
     clock.freeze(shanghai(2026, 3, 2, 10, 0))  # a Monday
     a = world.actors
     case = await report(world, "grid_worker_a", code="0101")  # 暴露垃圾: 1 working day at grid
@@ -56,7 +58,8 @@ async def test_case_escalates_to_street_center_after_deadline_and_closes_after_r
         a["grid_leader_a"], cid, kind=AssigneeKind.staff, target_id=world.staff["grid_worker_a"]
     )
     await work.start_case(a["grid_worker_a"], cid)
-    await work.handle_case(a["grid_worker_a"], cid, "已清运", [11, 12])
+    photos = await new_photos(a["grid_worker_a"], settings, 2, seed=7001)
+    await work.handle_case(a["grid_worker_a"], cid, "已清运", photos, settings=settings)
     with pytest.raises(DomainError) as refused:
         await work.verify_case(a["grid_worker_a"], cid)
     assert refused.value.code is ErrorCode.CASE_VERIFIER_IS_HANDLER

@@ -25,6 +25,7 @@ from community.tasks import seal_pending_chains
 from grid.actors import Actor
 from grid.cases.tables import Outbox
 from grid.tables import Household, HouseUnit, Ownership, Resident
+from tests.cases_support import new_photos
 from tests.estate import START, build_estate, open_matter
 
 
@@ -211,7 +212,7 @@ async def test_voting_cannot_open_before_the_notice_period_ends(world):
     assert info.value.code is ErrorCode.MATTER_WINDOW_INVALID
 
 
-async def test_paper_and_proxy_ballots_are_marked_with_their_scan_or_authorization(world):
+async def test_paper_and_proxy_ballots_are_marked_with_their_scan_or_authorization(world, settings):
     estate = await build_estate(world, 3)
     matter = await open_matter(world, estate)
     entries = [
@@ -221,25 +222,29 @@ async def test_paper_and_proxy_ballots_are_marked_with_their_scan_or_authorizati
         .order_by(RollEntry.id)
     ]
     staff = world.actors["grid_worker_a"]
+    scan, proxy = await new_photos(staff, settings, 2, seed=6101)
     with pytest.raises(DomainError) as info:
         await ballots.enter_paper_ballot(staff, matter["id"], entries[0], "agree")
     assert info.value.code is ErrorCode.VALIDATION  # a paper ballot needs its scan
-    await ballots.enter_paper_ballot(staff, matter["id"], entries[0], "agree", scan_photo_id=41)
+    await ballots.enter_paper_ballot(
+        staff, matter["id"], entries[0], "agree", scan_photo_id=scan, settings=settings
+    )
     await ballots.enter_paper_ballot(
         staff,
         matter["id"],
         entries[1],
         "disagree",
         channel=BallotChannel.proxy,
-        proxy_photo_id=42,
+        proxy_photo_id=proxy,
+        settings=settings,
     )
     events = await BallotEvent.select().where(BallotEvent.matter == matter["id"])
     marks = {
         (e["channel"], e["scan_photo_id"], e["proxy_photo_id"], e["entered_by"]) for e in events
     }
     assert marks == {
-        ("paper", 41, None, world.staff["grid_worker_a"]),
-        ("proxy", None, 42, world.staff["grid_worker_a"]),
+        ("paper", scan, None, world.staff["grid_worker_a"]),
+        ("proxy", None, proxy, world.staff["grid_worker_a"]),
     }
     with pytest.raises(DomainError) as info:  # the owner already voted on paper
         await ballots.cast_ballot(estate.voter(0), matter["id"], "disagree")
@@ -348,9 +353,10 @@ async def test_outbox_tells_residents_of_notice_voting_reminder_and_result(world
     assert await told("community.result_published") == owners
 
 
-async def test_revising_the_text_keeps_every_version(world):
+async def test_revising_the_text_keeps_every_version(world, settings):
     estate = await build_estate(world, 2)
     actor = world.actors["community_staff_a"]
+    photos = await new_photos(actor, settings, 2, seed=6102)
     matter = await matters.create_matter(
         actor,
         matters.MatterDraft(
@@ -361,8 +367,9 @@ async def test_revising_the_text_keeps_every_version(world):
             unit_id=estate.micro_grid_id,
             building=estate.building,
             art278_item=8,
-            attachment_ids=[7, 7, 8],
+            attachment_ids=[photos[0], photos[0], photos[1]],
         ),
+        settings=settings,
     )
     await matters.publish_matter(actor, matter["id"])
     with pytest.raises(DomainError) as info:  # the notice is what was published
@@ -381,7 +388,7 @@ async def test_revising_the_text_keeps_every_version(world):
         .output(load_json=True)
         .first()
     )
-    assert first["attachment_ids"] == [7, 8]
+    assert first["attachment_ids"] == photos
     moves = await PhaseEvent.select(PhaseEvent.action, PhaseEvent.reason).where(
         PhaseEvent.matter == matter["id"]
     )

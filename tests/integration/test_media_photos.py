@@ -17,6 +17,7 @@ from grid.actors import SYSTEM, Actor
 from grid.geo.coords import CoordSystem
 from media.services.access import (
     access_photo,
+    owner_visibility,
     register_owner_visibility,
     unregister_owner_visibility,
 )
@@ -39,8 +40,10 @@ def local(settings: Settings, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def case_rule() -> Iterator[set[tuple[str, int]]]:
-    """A stand-in for the cases domain's rule: who may see which case."""
+    """A stand-in for the cases domain's rule: who may see which case (the real one is put
+    back afterwards)."""
     allowed: set[tuple[str, int]] = set()
+    real = owner_visibility(OwnerKind.case)
 
     async def may_see_case(actor: Actor, case_id: int) -> bool:
         return (f"{actor.kind}:{actor.id}", case_id) in allowed
@@ -50,6 +53,8 @@ def case_rule() -> Iterator[set[tuple[str, int]]]:
         yield allowed
     finally:
         unregister_owner_visibility(OwnerKind.case)
+        if real is not None:
+            register_owner_visibility(OwnerKind.case, real)
 
 
 async def new_photo(actor: Actor, settings: Settings, seed: int, **kwargs: object) -> int:

@@ -21,6 +21,7 @@ from typing import Any
 import asyncpg
 
 from backend import clock
+from backend.config import Settings
 from backend.db import is_sqlite, write_transaction
 from backend.errors import DomainError, ErrorCode, forbidden, invalid, not_found
 from grid.actors import Actor
@@ -31,7 +32,7 @@ from grid.cases.services.calendar import load_calendar
 from grid.cases.services.categories import CategoryView, reportable_category
 from grid.cases.services.intake_sql import insert_report
 from grid.cases.services.moves import actor_fields, level_text, unit_note
-from grid.cases.services.photos import clean_photo_ids, link_photos
+from grid.cases.services.photos import clean_photo_ids, link_photos, located_by_photos
 from grid.cases.services.places import Place, ancestor_at, place_by_id
 from grid.cases.states import CaseState
 from grid.cases.tables import Arrival, Case, CaseEvent, Channel, RecipientKind, Severity
@@ -97,14 +98,22 @@ async def _grid_of(place: Place) -> tuple[Place, int | None]:
     return place, None
 
 
-async def locate(draft: ReportDraft) -> Where:
+async def _at_point(lon: float, lat: float, coord_system: str) -> Where:
+    system = parse_system(coord_system)
+    found = await locate_point(lon, lat, system)
+    ref = found.grid or found.unit
+    home = Place(ref.id, prefix_of(ref.code, ref.level), ref.level, ref.name)
+    micro = found.micro_grid.id if found.micro_grid else None
+    return Where(home, micro, lon, lat, found.lon, found.lat, system)
+
+
+async def locate(
+    draft: ReportDraft, who: Who | None = None, photos: list[int] | None = None
+) -> Where:
+    """Where the report happened: its point, house unit or unit — else its first photo with
+    GPS (WGS-84), once ``who`` may use the photos."""
     if draft.lon is not None and draft.lat is not None:
-        system = parse_system(draft.coord_system)
-        found = await locate_point(draft.lon, draft.lat, system)
-        ref = found.grid or found.unit
-        home = Place(ref.id, prefix_of(ref.code, ref.level), ref.level, ref.name)
-        micro = found.micro_grid.id if found.micro_grid else None
-        return Where(home, micro, draft.lon, draft.lat, found.lon, found.lat, system)
+        return await _at_point(draft.lon, draft.lat, draft.coord_system)
     if draft.house_unit_id is not None:
         house = (
             await HouseUnit.select(HouseUnit.id, HouseUnit.micro_grid)
@@ -120,6 +129,10 @@ async def locate(draft: ReportDraft) -> Where:
         if home.level is Level.city:
             raise invalid("unit_id", "give a district or a smaller unit")
         return Where(home, micro)
+    if who is not None and photos:
+        found = await located_by_photos(who, photos)
+        if found is not None:
+            return await _at_point(found.lon, found.lat, str(found.coord_system))
     raise DomainError(ErrorCode.CASE_LOCATION_MISSING)
 
 
@@ -145,15 +158,20 @@ def _validate(draft: ReportDraft) -> tuple[str, str]:
     return client_id, description
 
 
-async def report_case(who: Who, draft: ReportDraft) -> Reported:
-    """Make the case for a report, or return the one this reporter's ``client_id`` made."""
+async def report_case(
+    who: Who, draft: ReportDraft, *, settings: Settings | None = None
+) -> Reported:
+    """Make the case for a report, or return the one this reporter's ``client_id`` made.
+
+    Its photos are linked to the case in the same transaction (``settings``: the door's, for
+    media's limits; see :mod:`.photos`)."""
     if isinstance(who, Actor) and who.kind == "staff" and not who.grants_for(Action.case_report):
         raise forbidden(str(Action.case_report))
     client_id, description = _validate(draft)
     reporter = reporter_of(who)
-    photos = clean_photo_ids(draft.photo_ids)
+    photos = clean_photo_ids(draft.photo_ids, settings)
     category = await reportable_category(draft.category_id)
-    where = await locate(draft)
+    where = await locate(draft, who, photos)
     unit = await responsible(category, Severity(draft.severity), where.home)
     now = clock.now()
     t = timing(await load_calendar(), category.limits, category.time_unit, unit.level, now)
@@ -215,7 +233,9 @@ async def report_case(who: Who, draft: ReportDraft) -> Reported:
     text = f"新上报「{category.name}」，请在{level_text(unit.level)}受理"
     try:
         if is_sqlite():
-            created = await _insert_in_transaction(values, event, unit.id, text, photos)
+            async with write_transaction():
+                created = await _insert_rows(values, event, unit.id, text)
+                await link_photos(who, created["id"], "report", photos, settings=settings)
         else:
             note = {
                 "kind": "case.new",
@@ -227,7 +247,7 @@ async def report_case(who: Who, draft: ReportDraft) -> Reported:
             if photos:  # linking photos must not outlive a failed insert: one transaction
                 async with write_transaction():
                     created = await insert_report(values, event, note)
-                    await link_photos(created["id"], "report", photos)
+                    await link_photos(who, created["id"], "report", photos, settings=settings)
             else:
                 created = await insert_report(values, event, note)
     except INTEGRITY_ERRORS:
@@ -239,14 +259,13 @@ async def report_case(who: Who, draft: ReportDraft) -> Reported:
     return Reported(created, created=True)
 
 
-async def _insert_in_transaction(
-    values: dict[str, Any], event: dict[str, Any], unit_id: int, text: str, photos: list[int]
+async def _insert_rows(
+    values: dict[str, Any], event: dict[str, Any], unit_id: int, text: str
 ) -> dict[str, Any]:
-    """The same three rows as :func:`.intake_sql.insert_report`, in a transaction (SQLite)."""
-    async with write_transaction():
-        created = (await Case.insert(Case(**values)).returning(*Case.all_columns()))[0]
-        await CaseEvent.insert(CaseEvent(case=created["id"], **event))
-        case = {"id": created["id"], "created_at": values["created_at"]}
-        await outbox.write([unit_note(unit_id, case, "case.new", text)], created["id"])
-        await link_photos(created["id"], "report", photos)
+    """The same three rows as :func:`.intake_sql.insert_report`, in the caller's transaction
+    (SQLite)."""
+    created = (await Case.insert(Case(**values)).returning(*Case.all_columns()))[0]
+    await CaseEvent.insert(CaseEvent(case=created["id"], **event))
+    case = {"id": created["id"], "created_at": values["created_at"]}
+    await outbox.write([unit_note(unit_id, case, "case.new", text)], created["id"])
     return created

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from backend import clock
+from backend.config import Settings
 from backend.errors import forbidden, invalid, not_found
 from grid.actors import Actor
 from grid.cases.calendar import Light
@@ -19,6 +20,7 @@ from grid.cases.deadlines import light_of
 from grid.cases.services.access import Who, access_case, can_read, parties_for
 from grid.cases.services.categories import all_categories
 from grid.cases.services.moves import case_number
+from grid.cases.services.photos import CasePhotos, case_photos
 from grid.cases.states import (
     ACTION_ZH,
     DECIDERS,
@@ -175,6 +177,8 @@ class CaseDetail:
     case: CaseView
     history: list[EventView]
     my_actions: list[str]
+    #: report / result / verification photos with time-limited thumbnail and display URLs
+    photos: CasePhotos
 
 
 def my_actions(who: Who, row: dict[str, Any]) -> list[str]:
@@ -189,7 +193,7 @@ def my_actions(who: Who, row: dict[str, Any]) -> list[str]:
     return possible
 
 
-async def case_detail(who: Who, case_id: int) -> CaseDetail:
+async def case_detail(who: Who, case_id: int, *, settings: Settings | None = None) -> CaseDetail:
     row = await access_case(who, case_id)
     events = await CaseEvent.select().where(CaseEvent.case == case_id).order_by(CaseEvent.id)
     history = [
@@ -210,7 +214,8 @@ async def case_detail(who: Who, case_id: int) -> CaseDetail:
         )
         for e in events
     ]
-    return CaseDetail(await case_view(row), history, my_actions(who, row))
+    photos = await case_photos(row, settings=settings)
+    return CaseDetail(await case_view(row), history, my_actions(who, row), photos)
 
 
 class Queue(StrEnum):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from backend.config import Settings
 from backend.errors import DomainError, ErrorCode, invalid
 from grid.actors import Actor
 from grid.cases.services import outbox
@@ -42,16 +43,17 @@ async def handle_case(
     *,
     channel: str = Channel.console,
     version: int | None = None,
+    settings: Settings | None = None,
 ) -> dict[str, Any]:
     """The work is done: a result note (and photos); the reporter hears back, the responsible
     unit is asked to verify. The clock stops."""
     note = note.strip()
     if not note:
         raise invalid("note", "请填写处置结果")
-    photos = clean_photo_ids(photo_ids)
+    photos = clean_photo_ids(photo_ids, settings)
 
     async def build(case: dict[str, Any], target: CaseState, now: datetime) -> Outcome:
-        await link_photos(case["id"], "result", photos)
+        await link_photos(who, case["id"], "result", photos, settings=settings)
         return Outcome(
             changes={
                 Case.handled_by: getattr(who, "id", None) if isinstance(who, Actor) else None,
@@ -83,12 +85,13 @@ async def verify_case(
     photo_ids: list[int] | None = None,
     channel: str = Channel.console,
     version: int | None = None,
+    settings: Settings | None = None,
 ) -> dict[str, Any]:
-    photos = clean_photo_ids(photo_ids)
+    photos = clean_photo_ids(photo_ids, settings)
 
     async def build(case: dict[str, Any], target: CaseState, now: datetime) -> Outcome:
         _not_handler(who, case)
-        await link_photos(case["id"], "verification", photos)
+        await link_photos(who, case["id"], "verification", photos, settings=settings)
         return Outcome(
             changes={Case.verified_at: now},
             data={"note": note.strip(), "photo_ids": photos} if note or photos else {},
