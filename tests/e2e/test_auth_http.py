@@ -59,3 +59,34 @@ async def test_account_is_locked_out_after_repeated_failures(client, world):
     assert locked.status_code == 429
     assert locked.json()["code"] == "rate_limited"
     assert int(locked.headers["retry-after"]) > 0
+
+
+async def test_one_address_guessing_many_accounts_is_slowed_down(settings, world):
+    import httpx
+
+    from backend.app import create_app
+
+    app = create_app(settings)
+    guesser = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, client=("10.9.8.7", 40000)),
+        base_url="http://testserver",
+    )
+    neighbour = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, client=("10.9.8.8", 40000)),
+        base_url="http://testserver",
+    )
+    async with guesser, neighbour:
+        for i in range(settings.login_max_failures_per_ip):
+            r = await guesser.post(
+                "/api/v1/auth/login", json={"username": f"nobody-{i}", "password": "guess-123"}
+            )
+            assert r.status_code == 401
+        blocked = await guesser.post(
+            "/api/v1/auth/login", json={"username": "t_grid_worker_a2", "password": PASSWORD}
+        )
+        assert blocked.status_code == 429 and blocked.json()["code"] == "rate_limited"
+        # the account itself is not locked: the same login from another address works
+        other = await neighbour.post(
+            "/api/v1/auth/login", json={"username": "t_grid_worker_a2", "password": PASSWORD}
+        )
+        assert other.status_code == 200
