@@ -45,6 +45,10 @@ class Settings:
     media_max_pixels: int = 50_000_000
     media_max_photos: int = 9
     media_url_ttl_seconds: int = 900
+    wechat_mp_appid: str = ""
+    wechat_mp_secret: str = ""
+    wechat_api_url: str = "https://api.weixin.qq.com"
+    mp_token_ttl_hours: int = 24 * 7
 
     @property
     def is_sqlite(self) -> bool:
@@ -101,6 +105,18 @@ SETTINGS_DOC: tuple[tuple[str, str, str], ...] = (
     ),
     ("GRIDGOV_MEDIA_MAX_PHOTOS", "9", "Photos one report (or other owner) may carry per purpose."),
     ("GRIDGOV_MEDIA_URL_TTL", "900", "Seconds a signed or presigned photo URL stays valid."),
+    (
+        "GRIDGOV_WECHAT_MP_APPID",
+        "(empty)",
+        "The mini-program's AppID (sign-in answers 502 without it).",
+    ),
+    ("GRIDGOV_WECHAT_MP_SECRET", "(empty)", "The mini-program's AppSecret (`_FILE` accepted)."),
+    (
+        "GRIDGOV_WECHAT_API_URL",
+        "https://api.weixin.qq.com",
+        "WeChat API host; every call (token, code2session) goes there — tests use a local fake.",
+    ),
+    ("GRIDGOV_MP_TOKEN_TTL_HOURS", "168", "Lifetime of a mini-program session token."),
 )
 
 
@@ -187,4 +203,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         media_max_pixels=_int(environ, "GRIDGOV_MEDIA_MAX_PIXELS", 50_000_000),
         media_max_photos=_int(environ, "GRIDGOV_MEDIA_MAX_PHOTOS", 9),
         media_url_ttl_seconds=_int(environ, "GRIDGOV_MEDIA_URL_TTL", 900),
+        wechat_mp_appid=_read(environ, "GRIDGOV_WECHAT_MP_APPID") or "",
+        wechat_mp_secret=_read(environ, "GRIDGOV_WECHAT_MP_SECRET") or "",
+        wechat_api_url=(
+            _read(environ, "GRIDGOV_WECHAT_API_URL") or "https://api.weixin.qq.com"
+        ).rstrip("/"),
+        mp_token_ttl_hours=_int(environ, "GRIDGOV_MP_TOKEN_TTL_HOURS", 24 * 7),
     )
