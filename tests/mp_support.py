@@ -26,12 +26,18 @@ async def household_of(resident_id: int) -> int:
     return int(row["household"])
 
 
-async def bind_resident(client: Any, world: Any, headers: dict[str, str], resident_id: int) -> None:
-    """Community staff issue a code for the resident's household; the resident binds with it."""
+async def bind_resident(
+    client: Any,
+    world: Any,
+    headers: dict[str, str],
+    resident_id: int,
+    staff: str = "community_staff_a",
+) -> None:
+    """Staff (in scope) issue a code for the resident; the resident binds with it."""
     issued = await client.post(
         "/api/v1/mp/binding-codes",
         json={"household_id": await household_of(resident_id), "resident_id": resident_id},
-        headers=world.headers("community_staff_a"),
+        headers=world.headers(staff),
     )
     assert issued.status_code == 201, issued.text
     bound = await client.post(
