@@ -11,9 +11,11 @@ import msgspec
 from litestar import Controller, get, post
 from litestar.params import Body, FromPath, FromQuery
 
+from backend.errors import DomainError, ErrorCode
 from community.phases import Phase
 from community.rules import Choice
 from community.services import ballots, discussion, matters, tally
+from community.services.chain import shown_receipt
 from community.services.resident_matters import resident_matters
 from community.tables import CommentKind
 from miniprogram_api.http.common import (
@@ -306,8 +308,6 @@ class ConsultationController(Controller):
     async def my_ballot(
         self, principal: CurrentPrincipal, matter_id: FromPath[int]
     ) -> list[MyBallotOut]:
-        from community.services.chain import shown_receipt
-
         rows = await ballots.my_ballot(principal.as_resident(), matter_id)
         return [
             MyBallotOut(
@@ -350,8 +350,6 @@ class ConsultationController(Controller):
     async def result(self, principal: CurrentPrincipal, matter_id: FromPath[int]) -> dict[str, Any]:
         m = await matters.get_matter(principal.as_resident(), matter_id)
         if m["phase"] != Phase.result_published:
-            from backend.errors import DomainError, ErrorCode
-
             raise DomainError(ErrorCode.MATTER_PHASE_INVALID, phase=m["phase"], action="result")
         return {
             "passed": m["passed"],

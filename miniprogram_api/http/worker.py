@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, get, post
+from litestar import Controller, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 
@@ -337,9 +337,7 @@ class WorkerController(Controller):
                 )
             ),
         ],
-    ) -> Any:
-        from litestar import Response
-
+    ) -> Response[VisitOut]:
         row, created = await patrol.log_visit(
             principal.as_staff(), patrol.VisitDraft(**msgspec.structs.asdict(data))
         )

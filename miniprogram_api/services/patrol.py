@@ -7,9 +7,12 @@ else the household does not exist for them (404). Photos come from the media pac
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+import asyncpg
 
 from backend import clock
 from backend.db import write_transaction
@@ -68,6 +71,15 @@ async def _where(actor: Actor, draft: VisitDraft) -> tuple[int, str]:
     return unit["id"], unit["prefix"]
 
 
+async def _existing(actor: Actor, client_id: str) -> dict[str, Any] | None:
+    return (
+        await PatrolVisit.select()
+        .where((PatrolVisit.staff == actor.id) & (PatrolVisit.client_id == client_id))
+        .output(load_json=True)
+        .first()
+    )
+
+
 async def log_visit(actor: Actor, draft: VisitDraft) -> tuple[dict[str, Any], bool]:
     """Record a visit; the same ``client_id`` again returns the visit already logged."""
     note = draft.note.strip()
@@ -81,34 +93,38 @@ async def log_visit(actor: Actor, draft: VisitDraft) -> tuple[dict[str, Any], bo
     system = parse_system(draft.coord_system)
     photos = clean_photo_ids(draft.photo_ids)
     unit_id, prefix = await _where(actor, draft)
-    async with write_transaction():
-        existing = (
-            await PatrolVisit.select()
-            .where((PatrolVisit.staff == actor.id) & (PatrolVisit.client_id == client_id))
-            .first()
-        )
-        if existing is not None:
-            return existing, False
-        now = clock.now()
-        created = await PatrolVisit.insert(
-            PatrolVisit(
-                staff=actor.id,
-                unit=unit_id,
-                unit_prefix=prefix,
-                household=draft.household_id,
-                place=draft.place.strip(),
-                lon=draft.lon,
-                lat=draft.lat,
-                coord_system=str(system),
-                note=note,
-                photo_ids=photos,
-                client_id=client_id,
-                found_problem=draft.found_problem,
-                visited_at=draft.visited_at or now,
-                created_at=now,
+    existing = await _existing(actor, client_id)
+    if existing is not None:
+        return existing, False
+    now = clock.now()
+    try:
+        async with write_transaction():
+            await PatrolVisit.insert(
+                PatrolVisit(
+                    staff=actor.id,
+                    unit=unit_id,
+                    unit_prefix=prefix,
+                    household=draft.household_id,
+                    place=draft.place.strip(),
+                    lon=draft.lon,
+                    lat=draft.lat,
+                    coord_system=str(system),
+                    note=note,
+                    photo_ids=photos,
+                    client_id=client_id,
+                    found_problem=draft.found_problem,
+                    visited_at=draft.visited_at or now,
+                    created_at=now,
+                )
             )
-        ).returning(*PatrolVisit.all_columns())
-    return created[0], True
+    except (asyncpg.UniqueViolationError, sqlite3.IntegrityError):
+        existing = await _existing(actor, client_id)  # a racing retry made it first
+        if existing is None:
+            raise
+        return existing, False
+    created = await _existing(actor, client_id)
+    assert created is not None
+    return created, True
 
 
 async def my_visits(

@@ -19,7 +19,6 @@ from backend.config import Settings
 from backend.db import write_transaction
 from backend.errors import DomainError, ErrorCode
 from grid.actors import Actor
-from grid.tables import Resident, StaffAccount
 from miniprogram_api import wechat
 from miniprogram_api.tables import MpSession, WxIdentity
 
@@ -138,12 +137,3 @@ async def sign_out(token: str) -> None:
         await MpSession.update({MpSession.revoked_at: clock.now()}).where(
             (MpSession.token_hash == token_hash(token)) & MpSession.revoked_at.is_null()
         )
-
-
-async def resident_exists(resident_id: int) -> bool:
-    return bool(await Resident.exists().where(Resident.id == resident_id))
-
-
-async def staff_active(staff_id: int) -> bool:
-    row = await StaffAccount.select(StaffAccount.active).where(StaffAccount.id == staff_id).first()
-    return bool(row and row["active"])

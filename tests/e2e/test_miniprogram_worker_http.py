@@ -3,6 +3,7 @@ a second worker verifies; the patrol log and my figures."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 from backend.auth import load_actor, login
@@ -135,23 +136,35 @@ async def test_the_patrol_log_records_visits_in_my_scope_once_per_client_id(
     worker, _ = await _worker_in_mp(mp_client, fake_wechat, world, world.headers("grid_worker_a"))
     estate = await build_estate(world, 1)
     household = await household_of(estate.resident_ids[0])
-    visit = {"household_id": household, "note": "走访独居老人，身体良好", "client_id": "v1"}
+    visit = {
+        "household_id": household,
+        "note": "走访独居老人，身体良好",
+        "client_id": f"v1-{uuid.uuid4().hex[:6]}",
+    }
     logged = await mp_client.post("/mp/v1/worker/patrols", json=visit, headers=worker)
     assert logged.status_code == 201, logged.text
     again = await mp_client.post("/mp/v1/worker/patrols", json=visit, headers=worker)
     assert again.status_code == 200 and again.json()["id"] == logged.json()["id"]
-    place = await mp_client.post(
-        "/mp/v1/worker/patrols",
-        json={
-            "unit_id": world.units["grid_a1_1"],
-            "place": "3栋后面的消防通道",
-            "note": "通道被杂物堵塞",
-            "client_id": "v2",
-            "found_problem": True,
-        },
+    photo = await mp_client.post(
+        "/mp/v1/worker/photos",
+        files={"file": ("v.jpg", phone_jpeg(320, 240, seed=9), "image/jpeg")},
         headers=worker,
     )
-    assert place.status_code == 201, place.text
+    spot = {
+        "unit_id": world.units["grid_a1_1"],
+        "place": "3栋后面的消防通道",
+        "note": "通道被杂物堵塞",
+        "client_id": f"v2-{uuid.uuid4().hex[:6]}",
+        "found_problem": True,
+        "photo_ids": [photo.json()["id"]],
+    }
+    racing = await asyncio.gather(
+        *(mp_client.post("/mp/v1/worker/patrols", json=spot, headers=worker) for _ in range(3))
+    )
+    assert sorted(r.status_code for r in racing) == [200, 200, 201]
+    assert len({r.json()["id"] for r in racing}) == 1
+    place = next(r for r in racing if r.status_code == 201)
+    assert place.json()["photo_ids"] == [photo.json()["id"]]
     page = (await mp_client.get("/mp/v1/worker/patrols?limit=1", headers=worker)).json()
     assert [v["id"] for v in page["items"]] == [place.json()["id"]]
     rest = (
