@@ -14,7 +14,7 @@ from miniprogram_api.http.common import CurrentPrincipal, body_example, doc
 from miniprogram_api.services import binding, profile, sessions
 
 
-class LoginIn(msgspec.Struct):
+class MpLoginIn(msgspec.Struct):
     code: str
 
 
@@ -115,7 +115,7 @@ class AccountController(Controller):
     async def login(
         self,
         settings: CurrentSettings,
-        data: Annotated[LoginIn, Body(examples=body_example({"code": "0a3Xyz…"}))],
+        data: Annotated[MpLoginIn, Body(examples=body_example({"code": "0a3Xyz…"}))],
     ) -> LoginOut:
         signed = await sessions.sign_in(settings, data.code)
         p = signed.principal

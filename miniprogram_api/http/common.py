@@ -68,6 +68,11 @@ def offset_page(items: list[T], offset: int, more: bool) -> CursorPage[T]:
     return CursorPage(items, encode_cursor(o=offset + len(items)) if more else None)
 
 
+class MpVersionIn(msgspec.Struct):
+    #: The case version the phone showed; a stale one answers 409 ``case_changed``.
+    version: int | None = None
+
+
 class PhotoRef(msgspec.Struct):
     id: int
     thumb_url: str

@@ -40,27 +40,27 @@ class MatterCard(msgspec.Struct):
     updated_at: datetime
 
 
-class CandidateOut(msgspec.Struct):
+class MpCandidateOut(msgspec.Struct):
     id: int
     name: str
     intro: str
 
 
-class MatterOut(msgspec.Struct):
+class MpMatterOut(msgspec.Struct):
     matter: MatterCard
     body: str
     version: int
     allow_change: bool
     art278_item: int | None
     seats: int | None
-    candidates: list[CandidateOut]
+    candidates: list[MpCandidateOut]
     attachment_ids: list[int]
     voting_opens_at: datetime | None
     passed: bool | None
     result: dict[str, Any] | None
 
 
-class VersionOut(msgspec.Struct):
+class MpVersionOut(msgspec.Struct):
     number: int
     title: str
     body: str
@@ -68,13 +68,13 @@ class VersionOut(msgspec.Struct):
     created_at: datetime
 
 
-class CommentIn(msgspec.Struct):
+class MpCommentIn(msgspec.Struct):
     body: str
     kind: CommentKind = CommentKind.comment
     parent_id: int | None = None
 
 
-class CommentOut(msgspec.Struct):
+class MpCommentOut(msgspec.Struct):
     id: int
     parent_id: int | None
     kind: str
@@ -94,7 +94,7 @@ class BallotIn(msgspec.Struct):
     entry_id: int | None = None
 
 
-class ReceiptOut(msgspec.Struct):
+class MpReceiptOut(msgspec.Struct):
     matter_id: int
     receipt: str
     choice: str | None
@@ -117,8 +117,8 @@ def card(m: dict[str, Any]) -> MatterCard:
     )
 
 
-def comment_out(c: dict[str, Any]) -> CommentOut:
-    return CommentOut(
+def comment_out(c: dict[str, Any]) -> MpCommentOut:
+    return MpCommentOut(
         c["id"],
         c["parent"],
         c["kind"],
@@ -197,19 +197,19 @@ class ConsultationController(Controller):
     @get(
         MID,
         summary="议题详情 A matter: current text, candidates; the result once published",
-        responses=doc(MatterOut, MATTER_EXAMPLE),
+        responses=doc(MpMatterOut, MATTER_EXAMPLE),
     )
-    async def detail(self, principal: CurrentPrincipal, matter_id: FromPath[int]) -> MatterOut:
+    async def detail(self, principal: CurrentPrincipal, matter_id: FromPath[int]) -> MpMatterOut:
         m = await matters.get_matter(principal.as_resident(), matter_id)
         published = m["phase"] == Phase.result_published
-        return MatterOut(
+        return MpMatterOut(
             matter=card(m),
             body=m["body"],
             version=m["version"],
             allow_change=m["allow_change"],
             art278_item=m["art278_item"],
             seats=m["seats"],
-            candidates=[CandidateOut(c["id"], c["name"], c["intro"]) for c in m["candidates"]],
+            candidates=[MpCandidateOut(c["id"], c["name"], c["intro"]) for c in m["candidates"]],
             attachment_ids=list(m["attachment_ids"] or []),
             voting_opens_at=m["voting_opens_at"],
             passed=m["passed"] if published else None,
@@ -220,7 +220,7 @@ class ConsultationController(Controller):
         MID + "/versions",
         summary="历次文本 Every text version, oldest first",
         responses=doc(
-            list[VersionOut],
+            list[MpVersionOut],
             [
                 {
                     "number": 1,
@@ -234,40 +234,40 @@ class ConsultationController(Controller):
     )
     async def versions(
         self, principal: CurrentPrincipal, matter_id: FromPath[int]
-    ) -> list[VersionOut]:
+    ) -> list[MpVersionOut]:
         rows = await matters.list_versions(principal.as_resident(), matter_id)
         return [
-            VersionOut(v["number"], v["title"], v["body"], v["change_note"], v["created_at"])
+            MpVersionOut(v["number"], v["title"], v["body"], v["change_note"], v["created_at"])
             for v in rows
         ]
 
     @get(
         MID + "/comments",
         summary="讨论 Visible comments and suggestions, oldest first",
-        responses=doc(list[CommentOut], [COMMENT_EXAMPLE]),
+        responses=doc(list[MpCommentOut], [COMMENT_EXAMPLE]),
     )
     async def comments(
         self, principal: CurrentPrincipal, matter_id: FromPath[int]
-    ) -> list[CommentOut]:
+    ) -> list[MpCommentOut]:
         rows = await discussion.list_comments(principal.as_resident(), matter_id)
         return [comment_out(c) for c in rows]
 
     @post(
         MID + "/comments",
         summary="发表意见 Comment or suggest (while published or under discussion)",
-        responses=doc(CommentOut, COMMENT_EXAMPLE, status=201),
+        responses=doc(MpCommentOut, COMMENT_EXAMPLE, status=201),
     )
     async def comment(
         self,
         principal: CurrentPrincipal,
         matter_id: FromPath[int],
         data: Annotated[
-            CommentIn,
+            MpCommentIn,
             Body(
                 examples=body_example({"body": "建议同时更换 2 号电梯的门机", "kind": "suggestion"})
             ),
         ],
-    ) -> CommentOut:
+    ) -> MpCommentOut:
         row = await discussion.post_comment(
             principal.as_resident(), matter_id, data.body, kind=data.kind, parent_id=data.parent_id
         )
@@ -276,18 +276,18 @@ class ConsultationController(Controller):
     @post(
         MID + "/ballot",
         summary="投票 Vote (owners through their owner record); returns the receipt",
-        responses=doc(ReceiptOut, RECEIPT_EXAMPLE, status=201),
+        responses=doc(MpReceiptOut, RECEIPT_EXAMPLE, status=201),
     )
     async def vote(
         self,
         principal: CurrentPrincipal,
         matter_id: FromPath[int],
         data: Annotated[BallotIn, Body(examples=body_example({"choice": "agree"}))],
-    ) -> ReceiptOut:
+    ) -> MpReceiptOut:
         r = await ballots.cast_ballot(
             principal.as_resident(), matter_id, data.choice, data.approvals, entry_id=data.entry_id
         )
-        return ReceiptOut(r.matter_id, r.shown, r.choice, list(r.approvals), r.ballot_no, r.at)
+        return MpReceiptOut(r.matter_id, r.shown, r.choice, list(r.approvals), r.ballot_no, r.at)
 
     @get(
         MID + "/my-ballot",

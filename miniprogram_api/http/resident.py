@@ -30,6 +30,7 @@ from miniprogram_api.http.cases_out import (
 from miniprogram_api.http.common import (
     CurrentPrincipal,
     CursorPage,
+    MpVersionIn,
     body_example,
     check_limit,
     decode_cursor,
@@ -54,7 +55,7 @@ class CategoryGroup(msgspec.Struct):
     children: list[CategoryLeaf]
 
 
-class ReportIn(msgspec.Struct):
+class MpReportIn(msgspec.Struct):
     category_id: int
     description: str
     #: Made by the phone once per report; a retry with it returns the same case (200).
@@ -66,10 +67,6 @@ class ReportIn(msgspec.Struct):
     house_unit_id: int | None = None
     address: str = ""
     photo_ids: list[int] = msgspec.field(default_factory=list)
-
-
-class VersionIn(msgspec.Struct):
-    version: int | None = None
 
 
 class ObjectionIn(msgspec.Struct):
@@ -164,7 +161,7 @@ class ResidentController(Controller):
     async def report(
         self,
         principal: CurrentPrincipal,
-        data: Annotated[ReportIn, Body(examples=body_example(REPORT_EXAMPLE))],
+        data: Annotated[MpReportIn, Body(examples=body_example(REPORT_EXAMPLE))],
     ) -> Response[CaseCard]:
         draft = ReportDraft(channel=CHANNEL, **msgspec.structs.asdict(data))
         result = await report_case(principal.as_resident(), draft)
@@ -215,7 +212,7 @@ class ResidentController(Controller):
         principal: CurrentPrincipal,
         settings: CurrentSettings,
         case_id: FromPath[int],
-        data: Annotated[VersionIn, Body(examples=body_example({"version": 5}))],
+        data: Annotated[MpVersionIn, Body(examples=body_example({"version": 5}))],
     ) -> CaseFull:
         me = principal.as_resident()
         await work.confirm_case(me, case_id, channel=CHANNEL, version=data.version)

@@ -23,7 +23,7 @@ from miniprogram_api.http.common import (
 from miniprogram_api.services import binding
 
 
-class ResidentCodeIn(msgspec.Struct):
+class IssueCodeIn(msgspec.Struct):
     household_id: int
     #: Name one member to bind exactly them; without it the resident gives their name.
     resident_id: int | None = None
@@ -72,7 +72,7 @@ class MpStaffController(Controller):
     async def resident_code(
         self,
         actor: CurrentActor,
-        data: Annotated[ResidentCodeIn, Body(examples=body_example({"household_id": 88}))],
+        data: Annotated[IssueCodeIn, Body(examples=body_example({"household_id": 88}))],
     ) -> CodeOut:
         return code_out(
             await binding.issue_resident_code(actor, data.household_id, data.resident_id)

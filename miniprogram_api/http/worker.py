@@ -33,6 +33,7 @@ from miniprogram_api.http.cases_out import (
 from miniprogram_api.http.common import (
     CurrentPrincipal,
     CursorPage,
+    MpVersionIn,
     body_example,
     check_limit,
     decode_cursor,
@@ -46,27 +47,23 @@ CHANNEL = Channel.miniprogram
 CASE = "/worker/cases/{case_id:int}"
 
 
-class VersionIn(msgspec.Struct):
-    version: int | None = None
-
-
 class NoteIn(msgspec.Struct):
     note: str
     photo_ids: list[int] = msgspec.field(default_factory=list)
 
 
-class HandleIn(msgspec.Struct):
+class MpHandleIn(msgspec.Struct):
     note: str
     photo_ids: list[int] = msgspec.field(default_factory=list)
     version: int | None = None
 
 
-class ReasonIn(msgspec.Struct):
+class MpReasonIn(msgspec.Struct):
     reason: str
     version: int | None = None
 
 
-class VerifyIn(msgspec.Struct):
+class MpVerifyIn(msgspec.Struct):
     note: str = ""
     photo_ids: list[int] = msgspec.field(default_factory=list)
     version: int | None = None
@@ -223,7 +220,7 @@ class WorkerController(Controller):
         principal: CurrentPrincipal,
         settings: CurrentSettings,
         case_id: FromPath[int],
-        data: Annotated[VersionIn, Body(examples=body_example({"version": 2}))],
+        data: Annotated[MpVersionIn, Body(examples=body_example({"version": 2}))],
     ) -> CaseFull:
         await work.start_case(principal.as_staff(), case_id, channel=CHANNEL, version=data.version)
         return await self._full(principal, case_id, settings)
@@ -261,7 +258,7 @@ class WorkerController(Controller):
         settings: CurrentSettings,
         case_id: FromPath[int],
         data: Annotated[
-            HandleIn, Body(examples=body_example({"note": "已清运", "photo_ids": [502]}))
+            MpHandleIn, Body(examples=body_example({"note": "已清运", "photo_ids": [502]}))
         ],
     ) -> CaseFull:
         await work.handle_case(
@@ -286,7 +283,7 @@ class WorkerController(Controller):
         settings: CurrentSettings,
         case_id: FromPath[int],
         data: Annotated[
-            ReasonIn, Body(examples=body_example({"reason": "涉及违建，网格无法处置"}))
+            MpReasonIn, Body(examples=body_example({"reason": "涉及违建，网格无法处置"}))
         ],
     ) -> CaseFull:
         await triage.escalate_case(
@@ -305,7 +302,7 @@ class WorkerController(Controller):
         principal: CurrentPrincipal,
         settings: CurrentSettings,
         case_id: FromPath[int],
-        data: Annotated[VerifyIn, Body(examples=body_example({"note": "现场已清理干净"}))],
+        data: Annotated[MpVerifyIn, Body(examples=body_example({"note": "现场已清理干净"}))],
     ) -> CaseFull:
         await work.verify_case(
             principal.as_staff(),
