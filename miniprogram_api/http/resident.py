@@ -16,6 +16,7 @@ from backend.http.media import PhotoOut, PhotoUpload, photo_out
 from grid.cases.services import outbox, queries, remarks, work
 from grid.cases.services.categories import list_categories
 from grid.cases.services.intake import ReportDraft, report_case
+from grid.cases.services.outbox import NotificationView
 from grid.cases.tables import Channel
 from media.services import photos as media
 from miniprogram_api.http.cases_out import (
@@ -86,6 +87,11 @@ class NoticeOut(msgspec.Struct):
     text: str
     created_at: datetime
     read: bool
+
+
+def notice_out(v: NotificationView) -> NoticeOut:
+    text = str(v.payload.get("text", ""))
+    return NoticeOut(v.id, v.kind, v.case_id, text, v.created_at, v.read_at is not None)
 
 
 REPORT_EXAMPLE = {
@@ -272,18 +278,7 @@ class ResidentController(Controller):
         views, total = await outbox.my_notifications(
             principal.as_resident(), unread_only=unread, offset=offset, limit=check_limit(limit)
         )
-        items = [
-            NoticeOut(
-                v.id,
-                v.kind,
-                v.case_id,
-                str(v.payload.get("text", "")),
-                v.created_at,
-                v.read_at is not None,
-            )
-            for v in views
-        ]
-        return offset_page(items, offset, offset + len(views) < total)
+        return offset_page([notice_out(v) for v in views], offset, offset + len(views) < total)
 
     @post(
         "/notifications/{notification_id:int}/read",

@@ -17,7 +17,7 @@ from backend.http.deps import CurrentSettings
 from backend.http.media import PhotoOut, PhotoUpload, photo_out
 from grid.cases.calendar import TZ
 from grid.cases.my_kpis import MyKpis, my_kpis
-from grid.cases.services import queries, remarks, triage, work
+from grid.cases.services import outbox, queries, remarks, triage, work
 from grid.cases.services.checks import cases_to_verify
 from grid.cases.tables import Channel
 from media.services import photos as media
@@ -41,6 +41,7 @@ from miniprogram_api.http.common import (
     encode_cursor,
     offset_page,
 )
+from miniprogram_api.http.resident import NOTICE_EXAMPLE, NoticeOut, notice_out
 from miniprogram_api.services import patrol
 
 CHANNEL = Channel.miniprogram
@@ -180,6 +181,24 @@ class WorkerController(Controller):
             principal.as_staff(), offset=offset, limit=check_limit(limit)
         )
         return offset_page([card(v) for v in views], offset, offset + len(views) < total)
+
+    @get(
+        "/worker/notifications",
+        summary="工作消息 Notifications to me, my units and departments, newest first",
+        responses=doc(CursorPage[NoticeOut], {"items": [NOTICE_EXAMPLE], "next_cursor": None}),
+    )
+    async def notifications(
+        self,
+        principal: CurrentPrincipal,
+        unread: FromQuery[bool] = False,
+        cursor: FromQuery[str | None] = None,
+        limit: FromQuery[int] = 20,
+    ) -> CursorPage[NoticeOut]:
+        offset = decode_cursor(cursor, "o") or 0
+        views, total = await outbox.my_notifications(
+            principal.as_staff(), unread_only=unread, offset=offset, limit=check_limit(limit)
+        )
+        return offset_page([notice_out(v) for v in views], offset, offset + len(views) < total)
 
     @get(
         CASE,

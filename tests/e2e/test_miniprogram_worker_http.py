@@ -7,7 +7,7 @@ import asyncio
 import uuid
 
 from backend.auth import load_actor, login
-from grid.cases.services import triage
+from grid.cases.services import outbox, triage
 from grid.cases.tables import AssigneeKind
 from grid.services.staff import GrantSpec, create_staff
 from grid.tables import Role
@@ -62,6 +62,11 @@ async def test_a_worker_accepts_handles_with_a_photo_and_a_second_worker_verifie
 
     queue = (await mp_client.get("/mp/v1/worker/queue?limit=50", headers=worker)).json()
     assert case["id"] in [c["id"] for c in queue["items"]]
+    await outbox.deliver_pending()
+    notices = (await mp_client.get("/mp/v1/worker/notifications", headers=worker)).json()
+    assert case["id"] in [n["case_id"] for n in notices["items"] if n["kind"] == "case.dispatched"]
+    tampered = await mp_client.get("/mp/v1/worker/queue?cursor=not-a-cursor", headers=worker)
+    assert tampered.status_code == 400 and tampered.json()["data"]["field"] == "cursor"
     base = f"/mp/v1/worker/cases/{case['id']}"
     started = await mp_client.post(base + "/start", json={}, headers=worker)
     assert started.status_code == 200, started.text
