@@ -191,6 +191,11 @@ async def request_binding(
     async with write_transaction():
         if (await _identity(identity_id))["resident"] is not None:
             raise DomainError(ErrorCode.MP_ALREADY_BOUND, what="住户")
+        if await BindingRequest.exists().where(
+            (BindingRequest.identity == identity_id)
+            & (BindingRequest.status == RequestStatus.pending)
+        ):
+            raise DomainError(ErrorCode.CONFLICT, reason="已有待审核的绑定申请，请等待社区处理")
         created = await BindingRequest.insert(
             BindingRequest(
                 identity=identity_id,

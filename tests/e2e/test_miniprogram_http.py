@@ -201,6 +201,12 @@ async def test_a_resident_without_a_code_asks_and_staff_in_scope_decide(
     )
     assert asked.status_code == 201 and asked.json()["status"] == "pending"
     request_id = asked.json()["id"]
+    twice = await mp_client.post(
+        "/mp/v1/bind/requests",
+        json={"name": "业主0", "house_unit_id": estate.unit_ids[0]},
+        headers=me,
+    )
+    assert twice.status_code == 409 and "待审核" in twice.json()["message"]
 
     pending = await mp_client.get(
         "/api/v1/mp/binding-requests", headers=world.headers("community_staff_a")
