@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import timedelta
 
+from backend import clock
 from backend.auth import load_actor, login
 from grid.cases.services import outbox, triage
 from grid.cases.tables import AssigneeKind
@@ -186,3 +188,18 @@ async def test_the_patrol_log_records_visits_in_my_scope_once_per_client_id(
         "/mp/v1/worker/patrols", json={**visit, "client_id": "b1"}, headers=elsewhere
     )
     assert outside.status_code == 404
+
+
+async def test_a_staff_code_expires_after_15_minutes_and_sessions_after_their_lifetime(
+    mp_client, fake_wechat, world
+):
+    issued = await mp_client.post("/api/v1/mp/staff-codes", headers=world.headers("grid_worker_a"))
+    headers = await sign_in(mp_client, fake_wechat)
+    clock.freeze(clock.now() + timedelta(minutes=16))
+    late = await mp_client.post(
+        "/mp/v1/bind/staff", json={"code": issued.json()["code"]}, headers=headers
+    )
+    assert late.status_code == 400 and late.json()["code"] == "mp_binding_code_invalid"
+    clock.advance(timedelta(days=8))
+    expired = await mp_client.get("/mp/v1/me", headers=headers)
+    assert expired.status_code == 401 and expired.json()["code"] == "token_invalid"
