@@ -31,6 +31,7 @@ from backend.http.units import UNIT_CONTROLLERS
 from grid.cases.services import outbox as case_outbox
 from grid.cases.tasks import kick_delivery
 from media.storage import StorageUnavailable, ready_storage
+from miniprogram_api.http.router import MpStaffController, mp_router
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
 log = logging.getLogger("gridgov.app")
@@ -79,6 +80,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CaseController,
             TriageController,
             *CASE_ADMIN_CONTROLLERS,
+            mp_router(settings),
+            MpStaffController,
         ],
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,

@@ -49,6 +49,10 @@ class Settings:
     metrics_token: str = ""
     worker_metrics_port: int = 0
     shutdown_grace_seconds: int = 30
+    wechat_mp_appid: str = ""
+    wechat_mp_secret: str = ""
+    wechat_api_url: str = "https://api.weixin.qq.com"
+    mp_token_ttl_hours: int = 24 * 7
 
     @property
     def is_sqlite(self) -> bool:
@@ -130,6 +134,18 @@ SETTINGS_DOC: tuple[tuple[str, str, str], ...] = (
         "(VAR_DIR/prometheus)",
         "Where the processes of one host pool their metrics; emptied when `serve` or `worker` starts.",
     ),
+    (
+        "GRIDGOV_WECHAT_MP_APPID",
+        "(empty)",
+        "The mini-program's AppID (sign-in answers 502 without it).",
+    ),
+    ("GRIDGOV_WECHAT_MP_SECRET", "(empty)", "The mini-program's AppSecret (`_FILE` accepted)."),
+    (
+        "GRIDGOV_WECHAT_API_URL",
+        "https://api.weixin.qq.com",
+        "WeChat API host; every call (token, code2session) goes there — tests use a local fake.",
+    ),
+    ("GRIDGOV_MP_TOKEN_TTL_HOURS", "168", "Lifetime of a mini-program session token."),
 )
 
 
@@ -227,4 +243,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         metrics_token=_read(environ, "GRIDGOV_METRICS_TOKEN") or "",
         worker_metrics_port=_int(environ, "GRIDGOV_WORKER_METRICS_PORT", 0),
         shutdown_grace_seconds=_int(environ, "GRIDGOV_SHUTDOWN_GRACE", 30),
+        wechat_mp_appid=_read(environ, "GRIDGOV_WECHAT_MP_APPID") or "",
+        wechat_mp_secret=_read(environ, "GRIDGOV_WECHAT_MP_SECRET") or "",
+        wechat_api_url=(
+            _read(environ, "GRIDGOV_WECHAT_API_URL") or "https://api.weixin.qq.com"
+        ).rstrip("/"),
+        mp_token_ttl_hours=_int(environ, "GRIDGOV_MP_TOKEN_TTL_HOURS", 24 * 7),
     )

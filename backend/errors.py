@@ -83,6 +83,14 @@ class ErrorCode(StrEnum):
     BALLOT_INVALID = "ballot_invalid"
     RECEIPT_UNKNOWN = "receipt_unknown"
     DISCUSSION_CLOSED = "discussion_closed"
+    # mini-program
+    MP_WX_CODE_INVALID = "mp_wx_code_invalid"
+    MP_WECHAT_UNAVAILABLE = "mp_wechat_unavailable"
+    MP_NOT_BOUND = "mp_not_bound"
+    MP_ALREADY_BOUND = "mp_already_bound"
+    MP_BINDING_CODE_INVALID = "mp_binding_code_invalid"
+    MP_BINDING_NAME_MISMATCH = "mp_binding_name_mismatch"
+    MP_REQUEST_DECIDED = "mp_request_decided"
 
 
 STATUS: dict[ErrorCode, int] = {
@@ -138,6 +146,13 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.BALLOT_INVALID: 422,
     ErrorCode.RECEIPT_UNKNOWN: 404,
     ErrorCode.DISCUSSION_CLOSED: 409,
+    ErrorCode.MP_WX_CODE_INVALID: 401,
+    ErrorCode.MP_WECHAT_UNAVAILABLE: 502,
+    ErrorCode.MP_NOT_BOUND: 403,
+    ErrorCode.MP_ALREADY_BOUND: 409,
+    ErrorCode.MP_BINDING_CODE_INVALID: 400,
+    ErrorCode.MP_BINDING_NAME_MISMATCH: 422,
+    ErrorCode.MP_REQUEST_DECIDED: 409,
 }
 
 

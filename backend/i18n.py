@@ -239,6 +239,34 @@ MESSAGES: dict[str, dict[str, str]] = {
         ZH: "议题当前不接受评论或建议",
         EN: "This matter does not take comments or suggestions now",
     },
+    ErrorCode.MP_WX_CODE_INVALID: {
+        ZH: "微信登录凭证无效或已过期，请重新登录",
+        EN: "The WeChat login code is invalid or expired; sign in again",
+    },
+    ErrorCode.MP_WECHAT_UNAVAILABLE: {
+        ZH: "微信服务暂时不可用，请稍后重试（{reason}）",
+        EN: "WeChat is not answering; try again later ({reason})",
+    },
+    ErrorCode.MP_NOT_BOUND: {
+        ZH: "请先绑定{what}后再使用此功能",
+        EN: "Bind your {what} first to use this",
+    },
+    ErrorCode.MP_ALREADY_BOUND: {
+        ZH: "该微信已绑定{what}",
+        EN: "This WeChat account is already bound to a {what}",
+    },
+    ErrorCode.MP_BINDING_CODE_INVALID: {
+        ZH: "绑定码无效、已使用或已过期",
+        EN: "The binding code is invalid, used or expired",
+    },
+    ErrorCode.MP_BINDING_NAME_MISMATCH: {
+        ZH: "该户中没有名为“{name}”的居民，请核对姓名或联系社区",
+        EN: "No resident named {name} lives in this household; check the name or ask the community",
+    },
+    ErrorCode.MP_REQUEST_DECIDED: {
+        ZH: "该绑定申请已处理（{status}）",
+        EN: "This binding request was already decided ({status})",
+    },
 }
 
 

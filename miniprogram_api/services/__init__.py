@@ -1,0 +1,1 @@
+"""Use cases the mini-program adds: WeChat sign-in, binding, patrol log."""

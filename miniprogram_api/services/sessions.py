@@ -1,0 +1,139 @@
+"""Mini-program sign-in and the app session behind every ``/mp/v1`` request.
+
+The WeChat ``session_key`` stays on the server (sealed with the PII key); the client gets
+only a random app token, stored as its SHA-256 like staff tokens. One WeChat identity may be
+bound to a resident (who reports, follows cases, votes) and to a staff account (a grid worker
+working cases): :class:`Principal` carries an :class:`~grid.actors.Actor` for each.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from backend import clock, pii
+from backend.auth import load_actor
+from backend.config import Settings
+from backend.db import write_transaction
+from backend.errors import DomainError, ErrorCode
+from grid.actors import Actor
+from miniprogram_api import wechat
+from miniprogram_api.tables import MpSession, WxIdentity
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Principal:
+    identity_id: int
+    resident: Actor | None
+    staff: Actor | None
+
+    def as_resident(self) -> Actor:
+        if self.resident is None:
+            raise DomainError(ErrorCode.MP_NOT_BOUND, what="住户")
+        return self.resident
+
+    def as_staff(self) -> Actor:
+        if self.staff is None:
+            raise DomainError(ErrorCode.MP_NOT_BOUND, what="工作人员账号")
+        return self.staff
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    token: str
+    expires_at: datetime
+    principal: Principal
+    new_user: bool
+
+
+async def sign_in(settings: Settings, code: str) -> SignedIn:
+    code = code.strip()
+    if not 1 <= len(code) <= 128:
+        raise DomainError(ErrorCode.MP_WX_CODE_INVALID)
+    wx = await wechat.code_to_session(settings, code)
+    now = clock.now()
+    sealed = pii.cipher().encrypt(wx.session_key)
+    async with write_transaction():
+        row = await WxIdentity.select(WxIdentity.id).where(WxIdentity.openid == wx.openid).first()
+        new_user = row is None
+        if row is None:
+            created = await WxIdentity.insert(
+                WxIdentity(
+                    openid=wx.openid,
+                    unionid=wx.unionid,
+                    session_key_sealed=sealed,
+                    created_at=now,
+                    last_login_at=now,
+                )
+            ).returning(WxIdentity.id)
+            identity_id = created[0]["id"]
+        else:
+            identity_id = row["id"]
+            await WxIdentity.update(
+                {WxIdentity.session_key_sealed: sealed, WxIdentity.last_login_at: now}
+            ).where(WxIdentity.id == identity_id)
+        token = secrets.token_urlsafe(32)
+        expires_at = now + timedelta(hours=settings.mp_token_ttl_hours)
+        await MpSession.insert(
+            MpSession(
+                token_hash=token_hash(token),
+                identity=identity_id,
+                created_at=now,
+                expires_at=expires_at,
+            )
+        )
+    return SignedIn(token, expires_at, await principal_of(identity_id), new_user)
+
+
+def _when(value: object) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    parsed = datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+async def principal_of(identity_id: int) -> Principal:
+    row = (
+        await WxIdentity.select(
+            WxIdentity.id,
+            WxIdentity.resident,
+            WxIdentity.resident.name,
+            WxIdentity.staff,
+            WxIdentity.staff.active,
+        )
+        .where(WxIdentity.id == identity_id)
+        .first()
+    )
+    if row is None:
+        raise DomainError(ErrorCode.TOKEN_INVALID)
+    resident = None
+    if row["resident"] is not None:
+        resident = Actor(kind="resident", id=row["resident"], name=row["resident.name"] or "")
+    staff = None
+    if row["staff"] is not None and row["staff.active"]:
+        staff = await load_actor(row["staff"])
+    return Principal(identity_id, resident, staff)
+
+
+async def principal_from_token(token: str) -> Principal:
+    row = (
+        await MpSession.select(MpSession.identity, MpSession.expires_at, MpSession.revoked_at)
+        .where(MpSession.token_hash == token_hash(token))
+        .first()
+    )
+    if row is None or row["revoked_at"] is not None or _when(row["expires_at"]) <= clock.now():
+        raise DomainError(ErrorCode.TOKEN_INVALID)
+    return await principal_of(row["identity"])
+
+
+async def sign_out(token: str) -> None:
+    async with write_transaction():
+        await MpSession.update({MpSession.revoked_at: clock.now()}).where(
+            (MpSession.token_hash == token_hash(token)) & MpSession.revoked_at.is_null()
+        )
