@@ -169,6 +169,19 @@ ACTION_ZH: dict[CaseAction, str] = {
     A.evaluate: "评价",
 }
 
+#: History rows that are not moves of the state machine: the report itself and remarks.
+REPORT, PROGRESS, OBJECTION = "report", "progress", "objection"
+EVENT_ZH: dict[str, str] = {REPORT: "上报", PROGRESS: "进展说明", OBJECTION: "提出异议"}
+
+
+def event_label(action: str) -> str:
+    """The Chinese label of a history row's action, moves and non-moves alike."""
+    try:
+        return ACTION_ZH[CaseAction(action)]
+    except ValueError:
+        return EVENT_ZH.get(action, action)
+
+
 PARTY_ZH: dict[Party, str] = {
     P.grid_worker: "网格员",
     P.grid_leader: "网格长",

@@ -10,7 +10,6 @@ import msgspec
 from backend.config import Settings
 from grid.actors import Actor
 from grid.cases.services.queries import CaseDetail, CaseView
-from grid.cases.services.remarks import OBJECTION, PROGRESS, REMARK_ZH
 from miniprogram_api.http.common import PhotoRef, photo_refs
 
 
@@ -91,8 +90,7 @@ async def full(detail: CaseDetail, me: Actor, settings: Settings) -> CaseFull:
     steps = []
     for e in detail.history:
         note, photos = _note(e)
-        label = REMARK_ZH.get(e.action) if e.action in (PROGRESS, OBJECTION) else e.action_zh
-        steps.append(Step(e.at, e.action, label or e.action, e.to_state, _by(e, me), note, photos))
+        steps.append(Step(e.at, e.action, e.action_zh, e.to_state, _by(e, me), note, photos))
     return CaseFull(
         case=card(view),
         lon=view.lon,

@@ -9,7 +9,15 @@ import pytest
 
 from backend.errors import DomainError, ErrorCode
 from grid.cases import states
-from grid.cases.states import ROLE_MAP, TRANSITIONS, CaseAction, CaseState, Party, transition
+from grid.cases.states import (
+    ROLE_MAP,
+    TRANSITIONS,
+    CaseAction,
+    CaseState,
+    Party,
+    event_label,
+    transition,
+)
 
 ALLOWED = [
     pytest.param(state, action, party, target, id=f"{state}-{action}-{party}")
@@ -71,3 +79,18 @@ def test_docs_role_map_matches_the_code():
     rows = re.findall(r"^\| `(\w+)` \| [^|]+ \| (.+) \|$", block, re.M)
     documented = {action: set(re.findall(r"`(\w+)`", parties)) for action, parties in rows}
     assert documented == {str(a): {str(p) for p in ps} for a, ps in ROLE_MAP.items()}
+
+
+@pytest.mark.parametrize(
+    ("action", "label"),
+    [
+        ("report", "上报"),
+        ("progress", "进展说明"),
+        ("objection", "提出异议"),
+        ("file", "立案"),
+        ("escalate", "上报上级"),
+        ("rework", "返工"),
+    ],
+)
+def test_every_history_row_has_its_own_chinese_label(action, label):
+    assert event_label(action) == label

@@ -22,14 +22,13 @@ from grid.cases.services.categories import all_categories
 from grid.cases.services.moves import case_number
 from grid.cases.services.photos import CasePhotos, case_photos
 from grid.cases.states import (
-    ACTION_ZH,
     DECIDERS,
     RUNNING,
     STATE_ZH,
-    CaseAction,
     CaseState,
     Party,
     allowed_actions,
+    event_label,
     transition,
 )
 from grid.cases.tables import Arrival, AssigneeKind, Case, CaseEvent
@@ -203,7 +202,7 @@ async def case_detail(who: Who, case_id: int, *, settings: Settings | None = Non
             actor_id=e["actor_id"],
             actor_name=e["actor_name"],
             action=e["action"],
-            action_zh=ACTION_ZH[CaseAction(e["action"])] if e["action"] in ACTIONS else "上报",
+            action_zh=event_label(e["action"]),
             from_state=e["from_state"],
             to_state=e["to_state"],
             from_level=e["from_level"],
@@ -386,6 +385,3 @@ def check_queue(value: str) -> Queue:
         return Queue(value)
     except ValueError:
         raise invalid("queue", "new, escalated, overdue or open") from None
-
-
-ACTIONS = tuple(str(a) for a in CaseAction)

@@ -25,13 +25,18 @@ from grid.cases.services.access import (
 )
 from grid.cases.services.moves import record, unit_note
 from grid.cases.services.photos import clean_photo_ids, link_photos
-from grid.cases.states import ROLE_MAP, STATE_ZH, CaseAction, CaseState
+from grid.cases.states import (
+    EVENT_ZH,
+    OBJECTION,
+    PROGRESS,
+    ROLE_MAP,
+    STATE_ZH,
+    CaseAction,
+    CaseState,
+)
 from grid.cases.tables import Channel
 
-PROGRESS = "progress"
-OBJECTION = "objection"
 WORKING = (CaseState.dispatched, CaseState.in_progress)
-REMARK_ZH = {PROGRESS: "进展说明", OBJECTION: "提出异议"}
 
 
 def _not_now(action: str, state: str) -> DomainError:
@@ -40,7 +45,7 @@ def _not_now(action: str, state: str) -> DomainError:
         state=state,
         action=action,
         state_zh=STATE_ZH[CaseState(state)],
-        action_zh=REMARK_ZH[action],
+        action_zh=EVENT_ZH[action],
         allowed="-",
     )
 
@@ -94,7 +99,7 @@ async def raise_objection(
             raise DomainError(
                 ErrorCode.CASE_ACTION_FORBIDDEN,
                 action=OBJECTION,
-                action_zh=REMARK_ZH[OBJECTION],
+                action_zh=EVENT_ZH[OBJECTION],
                 reason="只有上报人可以提出异议",
                 reason_en="only the reporter may object",
             )
