@@ -261,7 +261,12 @@ class WorkerController(Controller):
         ],
     ) -> CaseFull:
         await remarks.add_progress_note(
-            principal.as_staff(), case_id, data.note, data.photo_ids, channel=CHANNEL
+            principal.as_staff(),
+            case_id,
+            data.note,
+            data.photo_ids,
+            channel=CHANNEL,
+            settings=settings,
         )
         return await self._full(principal, case_id, settings)
 

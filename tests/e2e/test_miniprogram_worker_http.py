@@ -82,7 +82,7 @@ async def test_a_worker_accepts_handles_with_a_photo_and_a_second_worker_verifie
     assert upload.status_code == 201, upload.text
     photo_id = upload.json()["id"]
     noted = await mp_client.post(
-        base + "/notes", json={"note": "已联系环卫", "photo_ids": []}, headers=worker
+        base + "/notes", json={"note": "已联系环卫", "photo_ids": [photo_id]}, headers=worker
     )
     assert noted.status_code == 200 and noted.json()["timeline"][-1]["action"] == "progress"
     handled = await mp_client.post(

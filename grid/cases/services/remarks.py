@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from backend import clock
+from backend.config import Settings
 from backend.db import write_transaction
 from backend.errors import DomainError, ErrorCode, invalid
 from grid.cases.services import outbox
@@ -64,6 +65,7 @@ async def add_progress_note(
     photo_ids: list[int] | None = None,
     *,
     channel: str = Channel.console,
+    settings: Settings | None = None,
 ) -> dict[str, Any]:
     note = _text(note, "note")
     photos = clean_photo_ids(photo_ids)
@@ -73,7 +75,7 @@ async def add_progress_note(
             raise _not_now(PROGRESS, case["state"])
         if not parties_for(who, case, CaseAction.handle) & ROLE_MAP[CaseAction.handle]:
             raise refuse_not_assignee(case)
-        await link_photos(case_id, "result", photos)
+        await link_photos(who, case_id, "result", photos, settings=settings)
         await record(
             case_id,
             who,
