@@ -45,6 +45,15 @@ class Settings:
     media_max_pixels: int = 50_000_000
     media_max_photos: int = 9
     media_url_ttl_seconds: int = 900
+    telegram_token: str = ""
+    telegram_secret: str = ""
+    telegram_api_url: str = "https://api.telegram.org"
+    wechat_app_id: str = ""
+    wechat_app_secret: str = ""
+    wechat_token: str = ""
+    wechat_aes_key: str = ""
+    wechat_template_id: str = ""
+    wechat_api_url: str = "https://api.weixin.qq.com"
 
     @property
     def is_sqlite(self) -> bool:
@@ -101,6 +110,35 @@ SETTINGS_DOC: tuple[tuple[str, str, str], ...] = (
     ),
     ("GRIDGOV_MEDIA_MAX_PHOTOS", "9", "Photos one report (or other owner) may carry per purpose."),
     ("GRIDGOV_MEDIA_URL_TTL", "900", "Seconds a signed or presigned photo URL stays valid."),
+    ("GRIDGOV_TELEGRAM_TOKEN", "(none)", "Telegram bot token; the bot runs only when it is set."),
+    (
+        "GRIDGOV_TELEGRAM_SECRET",
+        "(none)",
+        "Webhook secret Telegram sends in `X-Telegram-Bot-Api-Secret-Token`; required with a token.",
+    ),
+    (
+        "GRIDGOV_TELEGRAM_API_URL",
+        "https://api.telegram.org",
+        "Bot API server (a local one, or a test fake).",
+    ),
+    (
+        "GRIDGOV_WECHAT_APP_ID",
+        "(none)",
+        "WeChat Official Account AppID; the account runs only when set.",
+    ),
+    (
+        "GRIDGOV_WECHAT_APP_SECRET",
+        "(none)",
+        "WeChat AppSecret (access tokens for template messages).",
+    ),
+    ("GRIDGOV_WECHAT_TOKEN", "(none)", "WeChat server-configuration Token (signature check)."),
+    (
+        "GRIDGOV_WECHAT_AES_KEY",
+        "(none)",
+        "EncodingAESKey (43 characters): set for safe (encrypted) mode, empty for plain mode.",
+    ),
+    ("GRIDGOV_WECHAT_TEMPLATE_ID", "(none)", "Template message id used for case notifications."),
+    ("GRIDGOV_WECHAT_API_URL", "https://api.weixin.qq.com", "WeChat API server (a test fake)."),
 )
 
 
@@ -169,6 +207,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
                 problems.append(
                     f"{name} must be a real secret of at least {MIN_SECRET_LENGTH} characters"
                 )
+        if _read(environ, "GRIDGOV_TELEGRAM_TOKEN") and not _read(
+            environ, "GRIDGOV_TELEGRAM_SECRET"
+        ):
+            problems.append("GRIDGOV_TELEGRAM_SECRET is required with GRIDGOV_TELEGRAM_TOKEN")
         if problems:
             raise SettingsError("refusing to start in prod: " + "; ".join(problems))
 
@@ -187,4 +229,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         media_max_pixels=_int(environ, "GRIDGOV_MEDIA_MAX_PIXELS", 50_000_000),
         media_max_photos=_int(environ, "GRIDGOV_MEDIA_MAX_PHOTOS", 9),
         media_url_ttl_seconds=_int(environ, "GRIDGOV_MEDIA_URL_TTL", 900),
+        telegram_token=_read(environ, "GRIDGOV_TELEGRAM_TOKEN") or "",
+        telegram_secret=_read(environ, "GRIDGOV_TELEGRAM_SECRET") or "",
+        telegram_api_url=_read(environ, "GRIDGOV_TELEGRAM_API_URL") or "https://api.telegram.org",
+        wechat_app_id=_read(environ, "GRIDGOV_WECHAT_APP_ID") or "",
+        wechat_app_secret=_read(environ, "GRIDGOV_WECHAT_APP_SECRET") or "",
+        wechat_token=_read(environ, "GRIDGOV_WECHAT_TOKEN") or "",
+        wechat_aes_key=_read(environ, "GRIDGOV_WECHAT_AES_KEY") or "",
+        wechat_template_id=_read(environ, "GRIDGOV_WECHAT_TEMPLATE_ID") or "",
+        wechat_api_url=_read(environ, "GRIDGOV_WECHAT_API_URL") or "https://api.weixin.qq.com",
     )

@@ -32,6 +32,7 @@ APPS = (
     "media.piccolo_app",
     "grid.cases.piccolo_app",
     "community.piccolo_app",
+    "bots.piccolo_app",
 )
 
 _engine: Engine | None = None

@@ -83,6 +83,9 @@ class ErrorCode(StrEnum):
     BALLOT_INVALID = "ballot_invalid"
     RECEIPT_UNKNOWN = "receipt_unknown"
     DISCUSSION_CLOSED = "discussion_closed"
+    # bots
+    BOT_LINK_CODE_INVALID = "bot_link_code_invalid"
+    BOT_NOT_LINKED = "bot_not_linked"
 
 
 STATUS: dict[ErrorCode, int] = {
@@ -138,6 +141,8 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.BALLOT_INVALID: 422,
     ErrorCode.RECEIPT_UNKNOWN: 404,
     ErrorCode.DISCUSSION_CLOSED: 409,
+    ErrorCode.BOT_LINK_CODE_INVALID: 422,
+    ErrorCode.BOT_NOT_LINKED: 403,
 }
 
 

@@ -239,6 +239,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         ZH: "议题当前不接受评论或建议",
         EN: "This matter does not take comments or suggestions now",
     },
+    ErrorCode.BOT_LINK_CODE_INVALID: {
+        ZH: "绑定码无效或已过期，请在系统中重新获取",
+        EN: "The link code is invalid or expired; get a new one in the system",
+    },
+    ErrorCode.BOT_NOT_LINKED: {
+        ZH: "尚未绑定账号，请发送 /link 绑定码 完成绑定",
+        EN: "Not linked yet: send /link CODE to link your account",
+    },
 }
 
 

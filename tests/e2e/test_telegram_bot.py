@@ -1,0 +1,189 @@
+"""The Telegram bot end to end: webhook → PTB → services, against a fake Bot API on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bots.tables import ChannelDelivery, ChannelLink, Conversation, DeliveryStatus
+from grid.cases.services import outbox, triage
+from grid.cases.tables import AssigneeKind, Case, Category, Outbox, Severity
+from tests.cases_support import POINTS, category_id, report
+from tests.fake_telegram import FakeBotApi
+from tests.media_samples import phone_jpeg
+from tests.telegram_support import BotHarness, button, location, next_id, photo, text
+
+
+async def link(tg: BotHarness, world: Any, persona: str) -> int:
+    chat = next_id()
+    issued = await tg.http.post("/api/v1/bots/link-codes", headers=world.headers(persona))
+    assert issued.status_code == 201, issued.text
+    await tg.send(text(chat, f"/link {issued.json()['code']}"))
+    return chat
+
+
+def ids(value: Any) -> list[int]:
+    return json.loads(value) if isinstance(value, str) else list(value)
+
+
+async def major_of(code: str) -> int:
+    row = await Category.select(Category.parent).where(Category.code == code).first()
+    assert row is not None
+    return row["parent"]
+
+
+async def test_report_conversation_with_two_photos_creates_a_case_with_both(
+    tg: BotHarness, fake_tg: FakeBotApi, world: Any
+) -> None:
+    chat = await link(tg, world, "grid_worker_a")
+    fake_tg.files["p1"] = phone_jpeg(640, 480, seed=11)
+    fake_tg.files["p2"] = phone_jpeg(640, 480, seed=12)
+    await tg.send(text(chat, "/report"))
+    await tg.send(photo(chat, "p1"))
+    await tg.send(photo(chat, "p2"))
+    await tg.send(location(chat, *POINTS["grid_a1_1"]))
+    await tg.send(button(chat, f"major:{await major_of('0101')}"))
+    await tg.send(button(chat, f"category:{await category_id('0101')}"))
+    await tg.send(text(chat, "小区门口垃圾堆积"))
+    await tg.send(button(chat, "submit"))
+
+    case = await Case.select().where(Case.description == "小区门口垃圾堆积").first()
+    assert case is not None
+    assert case["channel"] == "telegram"
+    assert case["reporter_id"] == str(world.staff["grid_worker_a"])
+    photos = ids(case["photo_ids"])
+    assert len(photos) == 2 and len(set(photos)) == 2
+    downloads = [c.params["file_id"] for c in fake_tg.calls if c.method == "getFile"]
+    assert downloads == ["p1", "p2"]  # the biggest size of each photo
+    assert "上报成功" in fake_tg.sent(chat)[-1]["text"]
+    assert not await Conversation.exists().where(Conversation.external_id == str(chat))
+
+
+async def test_cancel_at_any_step_makes_no_case(
+    tg: BotHarness, fake_tg: FakeBotApi, world: Any
+) -> None:
+    chat = await link(tg, world, "grid_worker_a")
+    before = await Case.count()
+    await tg.send(text(chat, "/report"))
+    await tg.send(location(chat, *POINTS["grid_a1_1"]))
+    await tg.send(button(chat, "cancel"))
+    await tg.send(text(chat, "这句话不再是描述"))
+    assert await Case.count() == before
+    assert fake_tg.sent(chat)[-2]["text"] == "已取消。"
+
+
+async def test_forged_webhook_is_refused_and_changes_nothing(
+    tg: BotHarness, fake_tg: FakeBotApi, world: Any
+) -> None:
+    chat = next_id()
+    for secret in ("wrong-secret", ""):
+        response = await tg.post(text(chat, "/report"), secret=secret)
+        assert response.status_code == 403
+    assert not await Conversation.exists().where(Conversation.external_id == str(chat))
+    assert fake_tg.sent(chat) == []
+
+
+async def test_unlinked_chat_is_told_to_link(tg: BotHarness, fake_tg: FakeBotApi) -> None:
+    chat = next_id()
+    await tg.send(text(chat, "/report"))
+    assert "尚未绑定账号" in fake_tg.sent(chat)[-1]["text"]
+    await tg.send(text(chat, "/link NOTACODE"))
+    assert "绑定码无效" in fake_tg.sent(chat)[-1]["text"]
+    assert not await ChannelLink.exists().where(ChannelLink.external_id == str(chat))
+
+
+async def test_dispatch_reaches_the_workers_chat_and_accept_starts_the_case(
+    tg: BotHarness, fake_tg: FakeBotApi, world: Any
+) -> None:
+    chat = await link(tg, world, "grid_worker_a")
+    case = await report(world, "grid_worker_a")
+    await triage.file_case(world.actors["grid_leader_a"], case["id"])
+    await triage.dispatch_case(
+        world.actors["grid_leader_a"],
+        case["id"],
+        kind=AssigneeKind.staff,
+        target_id=world.staff["grid_worker_a"],
+    )
+    await outbox.deliver_pending()
+
+    notices = [m for m in fake_tg.sent(chat) if "新派遣案件" in m["text"]]
+    assert len(notices) == 1
+    buttons = [
+        b["callback_data"] for row in notices[0]["reply_markup"]["inline_keyboard"] for b in row
+    ]
+    assert f"start:{case['id']}" in buttons
+
+    await tg.send(button(chat, f"start:{case['id']}"))
+    moved = await Case.select(Case.state).where(Case.id == case["id"]).first()
+    assert moved is not None and moved["state"] == "in_progress"
+    await outbox.deliver_pending()  # offered again: never sent twice
+    assert len([m for m in fake_tg.sent(chat) if "新派遣案件" in m["text"]]) == 1
+
+
+async def test_blocked_chat_is_recorded_as_failed_and_not_retried(
+    tg: BotHarness, fake_tg: FakeBotApi, world: Any
+) -> None:
+    chat = await link(tg, world, "grid_worker_a2")
+    fake_tg.fail_chats[str(chat)] = 403
+    fake_tg.calls.clear()
+    case = await report(world, "grid_worker_a2", grid="grid_a1_2")
+    await triage.file_case(world.actors["community_staff_a"], case["id"])
+    await triage.dispatch_case(
+        world.actors["community_staff_a"],
+        case["id"],
+        kind=AssigneeKind.staff,
+        target_id=world.staff["grid_worker_a2"],
+    )
+    await outbox.deliver_pending()
+    await outbox.deliver_pending()
+    failed = await ChannelDelivery.select().where(ChannelDelivery.external_id == str(chat))
+    assert len(failed) == 2  # the unit's case.new (a2 works in that grid) and the dispatch
+    assert {(d["status"], d["attempts"]) for d in failed} == {(DeliveryStatus.failed, 1)}
+    rows = await Outbox.select().where(Outbox.id.is_in([d["outbox_id"] for d in failed]))
+    assert all(r["delivered_at"] is not None for r in rows)  # not offered again
+    tried = [c for c in fake_tg.calls if c.method == "sendMessage"]
+    assert len([c for c in tried if str(c.params["chat_id"]) == str(chat)]) == 2
+
+
+async def test_restart_mid_conversation_loses_nothing(
+    tg_settings: Any, fake_tg: FakeBotApi, world: Any
+) -> None:
+    first = await BotHarness(tg_settings).start()
+    chat = await link(first, world, "grid_worker_a")
+    fake_tg.files["r1"] = phone_jpeg(640, 480, seed=21)
+    await first.send(text(chat, "/report"))
+    await first.send(photo(chat, "r1"))
+    await first.send(location(chat, *POINTS["grid_a1_1"]))
+    await first.stop()
+
+    second = await BotHarness(tg_settings).start()  # a new app and Application, same database
+    try:
+        await second.send(button(chat, f"major:{await major_of('0101')}"))
+        await second.send(button(chat, f"category:{await category_id('0101')}"))
+        await second.send(text(chat, "重启之后继续上报"))
+        await second.send(button(chat, "submit"))
+    finally:
+        await second.stop()
+    case = await Case.select().where(Case.description == "重启之后继续上报").first()
+    assert case is not None
+    assert len(ids(case["photo_ids"])) == 1
+    assert case["lon"] == POINTS["grid_a1_1"][0]
+
+
+async def test_transient_failure_is_retried_then_given_up(
+    tg: BotHarness, fake_tg: FakeBotApi, world: Any
+) -> None:
+    from bots.delivery import MAX_CHAT_ATTEMPTS
+
+    chat = await link(tg, world, "street_b_staff")
+    fake_tg.fail_chats[str(chat)] = 429
+    fake_tg.calls.clear()
+    await report(world, "grid_worker_b", code="0101", grid="grid_b1_1", severity=Severity.major)
+    for _ in range(MAX_CHAT_ATTEMPTS + 2):
+        await outbox.deliver_pending()
+    records = await ChannelDelivery.select().where(ChannelDelivery.external_id == str(chat))
+    assert [(d["status"], d["attempts"]) for d in records] == [
+        (DeliveryStatus.failed, MAX_CHAT_ATTEMPTS)
+    ]
+    tried = [c for c in fake_tg.calls if c.method == "sendMessage"]
+    assert len([c for c in tried if str(c.params["chat_id"]) == str(chat)]) == MAX_CHAT_ATTEMPTS
