@@ -187,3 +187,72 @@ async def test_transient_failure_is_retried_then_given_up(
     ]
     tried = [c for c in fake_tg.calls if c.method == "sendMessage"]
     assert len([c for c in tried if str(c.params["chat_id"]) == str(chat)]) == MAX_CHAT_ATTEMPTS
+
+
+def test_set_webhook_command_registers_url_and_secret(fake_tg: FakeBotApi) -> None:
+    from click.testing import CliRunner
+
+    from backend.cli import main
+    from tests.telegram_support import SECRET, TOKEN
+
+    env = {
+        "GRIDGOV_TELEGRAM_TOKEN": TOKEN,
+        "GRIDGOV_TELEGRAM_SECRET": SECRET,
+        "GRIDGOV_TELEGRAM_API_URL": fake_tg.url,
+    }
+    url = "https://gov.example.cn/api/v1/bots/telegram/webhook"
+    result = CliRunner().invoke(main, ["bots", "set-webhook", url], env=env)
+    assert result.exit_code == 0, result.output
+    calls = [c.params for c in fake_tg.calls if c.method == "setWebhook"]
+    assert len(calls) == 1
+    assert calls[0]["url"] == url and calls[0]["secret_token"] == SECRET
+
+
+async def dispatched_to(world: Any, persona: str) -> int:
+    case = await report(world, "grid_worker_a")
+    await triage.file_case(world.actors["grid_leader_a"], case["id"])
+    await triage.dispatch_case(
+        world.actors["grid_leader_a"],
+        case["id"],
+        kind=AssigneeKind.staff,
+        target_id=world.staff[persona],
+    )
+    return int(case["id"])
+
+
+async def test_worker_marks_handled_with_a_photo_from_the_chat(
+    tg: BotHarness, fake_tg: FakeBotApi, world: Any
+) -> None:
+    chat = await link(tg, world, "grid_worker_a")
+    case_id = await dispatched_to(world, "grid_worker_a")
+    fake_tg.files["done1"] = phone_jpeg(640, 480, seed=31)
+    await tg.send(button(chat, f"start:{case_id}"))
+    await tg.send(button(chat, f"handle:{case_id}"))
+    await tg.send(photo(chat, "done1"))
+    await tg.send(text(chat, "已清运完毕"))
+    case = await Case.select().where(Case.id == case_id).first()
+    assert case is not None and case["state"] == "handled"
+    assert case["result_note"] == "已清运完毕"
+    assert len(ids(case["result_photo_ids"])) == 1
+
+
+async def test_worker_asks_to_escalate_with_a_reason(
+    tg: BotHarness, fake_tg: FakeBotApi, world: Any
+) -> None:
+    chat = await link(tg, world, "grid_worker_a")
+    case_id = await dispatched_to(world, "grid_worker_a")
+    await tg.send(button(chat, f"escalate:{case_id}"))
+    await tg.send(text(chat, "需要城管执法配合"))
+    case = await Case.select().where(Case.id == case_id).first()
+    assert case is not None and case["level"] == "community" and case["state"] == "filed"
+
+
+async def test_someone_elses_case_is_refused_in_chinese(
+    tg: BotHarness, fake_tg: FakeBotApi, world: Any
+) -> None:
+    chat = await link(tg, world, "grid_worker_b")
+    case_id = await dispatched_to(world, "grid_worker_a")
+    await tg.send(button(chat, f"start:{case_id}"))
+    assert fake_tg.sent(chat)[-1]["text"].startswith("⚠️ 未找到该")
+    case = await Case.select(Case.state).where(Case.id == case_id).first()
+    assert case is not None and case["state"] == "dispatched"
