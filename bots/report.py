@@ -38,8 +38,9 @@ async def add_photo(actor: Actor, state: State, data: bytes, settings: Settings)
     return len(photos)
 
 
-def set_location(state: State, lon: float, lat: float) -> None:
-    state.data["lon"], state.data["lat"] = lon, lat
+def set_location(state: State, lon: float, lat: float, system: str = "wgs84") -> None:
+    """Telegram sends WGS-84; WeChat sends GCJ-02 (intake converts)."""
+    state.data["lon"], state.data["lat"], state.data["coord_system"] = lon, lat, system
 
 
 async def categories(actor: Actor) -> list[tuple[int, str]]:
@@ -57,6 +58,7 @@ async def submit(actor: Actor, state: State, channel: Channel) -> Reported:
         channel=channel,
         lon=d.get("lon"),
         lat=d.get("lat"),
+        coord_system=str(d.get("coord_system", "wgs84")),
         photo_ids=[int(p) for p in d.get("photos", [])],
     )
     return await report_case(actor, draft)

@@ -17,6 +17,13 @@ async def start_bots(app: Any, settings: Settings) -> None:
         bot = TelegramBot(settings)
         await bot.start()
         app.state.telegram = bot
+    app.state.wechat = None
+    if settings.wechat_app_id:
+        from bots.wechat.transport import WeChatAccount
+
+        account = WeChatAccount(settings)
+        await account.start()
+        app.state.wechat = account
     delivery.install()
 
 
@@ -25,3 +32,7 @@ async def stop_bots(app: Any) -> None:
     if bot is not None:
         await bot.stop()
         app.state.telegram = None
+    account = getattr(app.state, "wechat", None)
+    if account is not None:
+        await account.stop()
+        app.state.wechat = None
