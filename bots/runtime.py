@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
 from backend.config import Settings
 from bots import delivery
+
+log = logging.getLogger("gridgov.bots")
 
 
 async def start_bots(app: Any, settings: Settings) -> None:
@@ -25,6 +29,33 @@ async def start_bots(app: Any, settings: Settings) -> None:
         await account.start()
         app.state.wechat = account
     delivery.install()
+
+
+class InProcessDelivery:
+    """A kicker that delivers on this process's event loop right after a commit (no broker):
+    one run at a time, and a kick during a run asks for one more run after it."""
+
+    def __init__(self) -> None:
+        self.running: asyncio.Task[None] | None = None
+        self.again = False
+
+    def __call__(self) -> None:
+        if self.running is not None and not self.running.done():
+            self.again = True
+            return
+        self.running = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        from grid.cases.services.outbox import deliver_pending
+
+        while True:
+            self.again = False
+            try:
+                await deliver_pending()
+            except Exception:  # the periodic delivery task is the fallback
+                log.warning("in-process delivery failed", exc_info=True)
+            if not self.again:
+                return
 
 
 async def stop_bots(app: Any) -> None:

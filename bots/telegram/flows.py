@@ -25,9 +25,9 @@ from grid.actors import Actor
 from grid.cases.services.categories import list_categories
 from grid.cases.services.moves import case_number, state_text
 from grid.cases.services.queries import case_detail, my_cases
-from grid.cases.services.triage import escalate_case
+from grid.cases.services.triage import dispatch_case, escalate_case, file_case
 from grid.cases.services.work import evaluate_case, handle_case, start_case
-from grid.cases.tables import Channel
+from grid.cases.tables import AssigneeKind, Channel
 
 TG = BotChannel.telegram
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
@@ -140,7 +140,9 @@ async def _button(chat: Chat, actor: Actor, data: str) -> None:
     if state.flow == report.FLOW and verb in ("major", "category", "submit"):
         await _report_button(chat, actor, state, verb, rest)
         return
-    if verb == "start":
+    if verb == "dispatch":
+        await _done(chat, await dispatch_here(actor, int(rest)))
+    elif verb == "start":
         await _done(chat, await start_case(actor, int(rest), channel=Channel.telegram))
     elif verb == "handle":
         await save_state(
@@ -156,6 +158,15 @@ async def _button(chat: Chat, actor: Actor, data: str) -> None:
         await chat.reply(render.RATED, None)
     else:
         await chat.reply(render.UNKNOWN, None)
+
+
+async def dispatch_here(actor: Actor, case_id: int) -> dict[str, Any]:
+    """A leader's one tap on a new case: file it and dispatch it to its responsible unit,
+    whose linked workers then get the case with their work buttons."""
+    case = await file_case(actor, case_id, channel=Channel.telegram)
+    return await dispatch_case(
+        actor, case_id, kind=AssigneeKind.unit, target_id=case["unit"], channel=Channel.telegram
+    )
 
 
 async def _report_button(chat: Chat, actor: Actor, state: State, verb: str, rest: str) -> None:

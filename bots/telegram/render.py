@@ -69,6 +69,8 @@ def notice_keyboard(notice: Notice) -> InlineKeyboardMarkup | None:
     case = notice.case_id
     if case is None:
         return None
+    if notice.kind == "case.new" and notice.recipient_kind == "unit":
+        return keyboard([[("立案并派遣本单位", f"dispatch:{case}")]])
     if notice.kind == "case.dispatched":
         return keyboard(
             [

@@ -11,6 +11,7 @@ from grid.cases.tables import AssigneeKind, Case, Category, Outbox, Severity
 from tests.cases_support import POINTS, category_id, report
 from tests.fake_telegram import FakeBotApi
 from tests.media_samples import phone_jpeg
+from tests.workers import eventually
 from tests.telegram_support import BotHarness, button, location, next_id, photo, text
 
 
@@ -193,7 +194,8 @@ def test_set_webhook_command_registers_url_and_secret(fake_tg: FakeBotApi) -> No
     from click.testing import CliRunner
 
     from backend.cli import main
-    from tests.telegram_support import SECRET, TOKEN
+    from tests.workers import eventually
+from tests.telegram_support import SECRET, TOKEN
 
     env = {
         "GRIDGOV_TELEGRAM_TOKEN": TOKEN,
@@ -256,3 +258,41 @@ async def test_someone_elses_case_is_refused_in_chinese(
     assert fake_tg.sent(chat)[-1]["text"].startswith("⚠️ 未找到该")
     case = await Case.select(Case.state).where(Case.id == case_id).first()
     assert case is not None and case["state"] == "dispatched"
+
+
+async def test_leader_dispatches_a_new_case_from_the_chat_and_the_worker_hears_within_a_second(
+    tg: BotHarness, fake_tg: FakeBotApi, world: Any
+) -> None:
+    import time
+
+    from bots.runtime import InProcessDelivery
+
+    leader = await link(tg, world, "grid_leader_a")
+    worker = await link(tg, world, "grid_worker_a")
+    case = await report(world, "grid_worker_a")
+    await outbox.deliver_pending()
+    new = [m for m in fake_tg.sent(leader) if "新上报" in m["text"]]
+    assert [b["callback_data"] for b in new[-1]["reply_markup"]["inline_keyboard"][0]] == [
+        f"dispatch:{case['id']}"
+    ]
+
+    async def arrived() -> list[Any]:
+        return [
+            c
+            for c in list(fake_tg.calls)
+            if c.method == "sendMessage"
+            and str(c.params["chat_id"]) == str(worker)
+            and "新派遣案件" in c.params["text"]
+            and f"start:{case['id']}" in json.dumps(c.params.get("reply_markup"))
+        ]
+
+    outbox.set_kicker(InProcessDelivery())  # deliver on this loop right after the commit
+    try:
+        pressed = time.monotonic()
+        await tg.send(button(leader, f"dispatch:{case['id']}"))
+        sent = await eventually(arrived, timeout=5, interval=0.01)
+    finally:
+        outbox.set_kicker(None)
+    assert sent[0].at - pressed < 1.0
+    moved = await Case.select(Case.state, Case.assigned_unit).where(Case.id == case["id"]).first()
+    assert moved == {"state": "dispatched", "assigned_unit": world.units["grid_a1_1"]}
