@@ -11,8 +11,8 @@ from grid.cases.tables import AssigneeKind, Case, Category, Outbox, Severity
 from tests.cases_support import POINTS, category_id, report
 from tests.fake_telegram import FakeBotApi
 from tests.media_samples import phone_jpeg
-from tests.workers import eventually
 from tests.telegram_support import BotHarness, button, location, next_id, photo, text
+from tests.workers import eventually
 
 
 async def link(tg: BotHarness, world: Any, persona: str) -> int:
@@ -194,8 +194,7 @@ def test_set_webhook_command_registers_url_and_secret(fake_tg: FakeBotApi) -> No
     from click.testing import CliRunner
 
     from backend.cli import main
-    from tests.workers import eventually
-from tests.telegram_support import SECRET, TOKEN
+    from tests.telegram_support import SECRET, TOKEN
 
     env = {
         "GRIDGOV_TELEGRAM_TOKEN": TOKEN,
