@@ -244,8 +244,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         EN: "The link code is invalid or expired; get a new one in the system",
     },
     ErrorCode.BOT_NOT_LINKED: {
-        ZH: "尚未绑定账号，请发送 /link 绑定码 完成绑定",
-        EN: "Not linked yet: send /link CODE to link your account",
+        ZH: "尚未绑定账号：请先获取绑定码，在 Telegram 发送 /link 绑定码，或在公众号发送 绑定 绑定码",
+        EN: "Not linked yet: get a link code, then send /link CODE (Telegram) or 绑定 CODE (WeChat)",
     },
 }
 

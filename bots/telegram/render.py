@@ -81,7 +81,7 @@ def notice_keyboard(notice: Notice) -> InlineKeyboardMarkup | None:
                 ]
             ]
         )
-    if notice.kind in ("case.handled", "case.closed") and notice.recipient_kind == "resident":
+    if notice.kind == "case.closed" and notice.recipient_kind == "resident":
         return keyboard([[(f"{n}⭐", f"rate:{case}:{n}") for n in range(1, 6)]])
     return None
 

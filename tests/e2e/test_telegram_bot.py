@@ -295,3 +295,34 @@ async def test_leader_dispatches_a_new_case_from_the_chat_and_the_worker_hears_w
     assert sent[0].at - pressed < 1.0
     moved = await Case.select(Case.state, Case.assigned_unit).where(Case.id == case["id"]).first()
     assert moved == {"state": "dispatched", "assigned_unit": world.units["grid_a1_1"]}
+
+
+async def test_resident_rates_a_closed_case_with_one_tap(
+    tg: BotHarness, fake_tg: FakeBotApi, world: Any
+) -> None:
+    from bots.links import issue_link_code
+    from grid.actors import Actor
+    from grid.cases.services import work
+
+    resident = Actor(kind="resident", id=next_id(), name="王居民")
+    chat = next_id()
+    await tg.send(text(chat, f"/link {(await issue_link_code(resident)).code}"))
+    case = await report(world, who=resident)
+    leader, worker = world.actors["grid_leader_a"], world.actors["grid_worker_a"]
+    await triage.file_case(leader, case["id"])
+    await triage.dispatch_case(
+        leader, case["id"], kind=AssigneeKind.staff, target_id=world.staff["grid_worker_a"]
+    )
+    await work.start_case(worker, case["id"])
+    await work.handle_case(worker, case["id"], "已清理")
+    await work.verify_case(leader, case["id"])
+    await triage.close_case(leader, case["id"])
+    await outbox.deliver_pending()
+    closed = [m for m in fake_tg.sent(chat) if "已结案" in m["text"]]
+    assert len(closed) == 1
+    stars = [b["callback_data"] for b in closed[0]["reply_markup"]["inline_keyboard"][0]]
+    assert stars == [f"rate:{case['id']}:{n}" for n in range(1, 6)]
+    await tg.send(button(chat, stars[4]))
+    rated = await Case.select(Case.state, Case.rating).where(Case.id == case["id"]).first()
+    assert rated == {"state": "evaluated", "rating": 5}
+    assert fake_tg.sent(chat)[-1]["text"] == "感谢评价！"
