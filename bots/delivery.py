@@ -108,21 +108,27 @@ async def _record(
     status: DeliveryStatus,
     error: str = "",
 ) -> None:
-    values = {
-        ChannelDelivery.status: status,
-        ChannelDelivery.attempts: (existing["attempts"] if existing else 0) + 1,
-        ChannelDelivery.last_error: error[:500],
-        ChannelDelivery.updated_at: clock.now(),
-    }
+    attempts = (existing["attempts"] if existing else 0) + 1
+    now = clock.now()
     if existing:
-        await ChannelDelivery.update(values).where(ChannelDelivery.id == existing["id"])
+        await ChannelDelivery.update(
+            {
+                ChannelDelivery.status: status,
+                ChannelDelivery.attempts: attempts,
+                ChannelDelivery.last_error: error[:500],
+                ChannelDelivery.updated_at: now,
+            }
+        ).where(ChannelDelivery.id == existing["id"])
     else:
         await ChannelDelivery.insert(
             ChannelDelivery(
                 outbox_id=row_id,
                 channel=channel,
                 external_id=chat,
-                **{column._meta.name: value for column, value in values.items()},
+                status=status,
+                attempts=attempts,
+                last_error=error[:500],
+                updated_at=now,
             )
         )
 

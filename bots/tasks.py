@@ -27,9 +27,10 @@ class LazyTelegramSender:
         from telegram.error import BadRequest, Forbidden
 
         from bots.telegram import render
-        from bots.telegram.transport import api_urls
+        from bots.telegram.transport import api_urls, quiet_token_logs
 
         if self.bot is None:
+            quiet_token_logs()
             base_url, file_url = api_urls(self.settings.telegram_api_url)
             bot = Bot(self.settings.telegram_token, base_url=base_url, base_file_url=file_url)
             await bot.initialize()

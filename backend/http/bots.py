@@ -57,7 +57,10 @@ class BotController(Controller):
         sent = request.headers.get(SECRET_HEADER, "").encode()
         if not hmac.compare_digest(sent, bot.settings.telegram_secret.encode()):
             raise PermissionDeniedException("bad webhook secret")
-        data = msgspec.json.decode(await request.body())
+        try:
+            data = msgspec.json.decode(await request.body())
+        except msgspec.DecodeError as exc:
+            raise ValidationException("not a JSON update") from exc
         await bot.process(data)
         return Response(None, status_code=200)
 

@@ -33,11 +33,17 @@ def api_urls(api_url: str) -> tuple[str, str]:
     return f"{base}/bot{{token}}", f"{base}/file/bot{{token}}"
 
 
+def quiet_token_logs() -> None:
+    """httpx logs every request URL at INFO, and Bot API URLs contain the bot token."""
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger("httpx").level))
+
+
 class TelegramBot:
     """One bot: build, start and stop with the app; process webhook updates; send notices."""
 
     def __init__(self, settings: Settings, *, error_handler: ErrorHandler | None = None) -> None:
         assert settings.telegram_token, "GRIDGOV_TELEGRAM_TOKEN is not set"
+        quiet_token_logs()
         self.settings = settings
         base_url, file_url = api_urls(settings.telegram_api_url)
         self.application: Application[Any, Any, Any, Any, Any, Any] = (

@@ -84,6 +84,15 @@ async def test_forged_webhook_is_refused_and_changes_nothing(
     assert fake_tg.sent(chat) == []
 
 
+async def test_webhook_body_that_is_not_json_is_refused(tg: BotHarness) -> None:
+    response = await tg.http.post(
+        "/api/v1/bots/telegram/webhook",
+        content=b"<xml/>",
+        headers={"X-Telegram-Bot-Api-Secret-Token": "webhook-secret-for-tests"},
+    )
+    assert response.status_code == 400
+
+
 async def test_unlinked_chat_is_told_to_link(tg: BotHarness, fake_tg: FakeBotApi) -> None:
     chat = next_id()
     await tg.send(text(chat, "/report"))
