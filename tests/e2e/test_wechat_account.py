@@ -219,3 +219,22 @@ async def test_dispatch_sends_template_message_with_cached_then_refreshed_token(
     ]
     assert len(mine) == 3
     assert len(fake_wx.tokens_issued) == 2 and mine[-1]["access_token"] == fake_wx.tokens_issued[1]
+
+
+async def test_status_commands_show_my_cases_and_one_case(
+    wx: httpx.AsyncClient, world: Any
+) -> None:
+    openid = await link(wx, world, "grid_worker_a")
+    case = await report(world, "grid_worker_a")
+    await triage.file_case(world.actors["grid_leader_a"], case["id"])
+    await triage.dispatch_case(
+        world.actors["grid_leader_a"],
+        case["id"],
+        kind=AssigneeKind.staff,
+        target_id=world.staff["grid_worker_a"],
+    )
+    assert f"#{case['id']} " in await say(wx, openid, Content="我的案件")
+    shown = await say(wx, openid, Content=f"查询 {case['id']}")
+    assert "「已派遣」" in shown
+    other = await link(wx, world, "grid_worker_b")
+    assert (await say(wx, other, Content=f"查询 {case['id']}")).startswith("⚠️ 未找到该")
