@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -19,8 +20,14 @@ async def start_bots(app: Any, settings: Settings) -> None:
         from bots.telegram.transport import TelegramBot
 
         bot = TelegramBot(settings)
-        await bot.start()
-        app.state.telegram = bot
+        try:
+            await bot.start()
+        except Exception:  # Telegram unreachable must not stop the API; the webhook 404s
+            log.exception("telegram bot did not start")
+            with contextlib.suppress(Exception):
+                await bot.stop()
+        else:
+            app.state.telegram = bot
     app.state.wechat = None
     if settings.wechat_app_id:
         from bots.wechat.transport import WeChatAccount

@@ -335,3 +335,37 @@ async def test_resident_rates_a_closed_case_with_one_tap(
     rated = await Case.select(Case.state, Case.rating).where(Case.id == case["id"]).first()
     assert rated == {"state": "evaluated", "rating": 5}
     assert fake_tg.sent(chat)[-1]["text"] == "感谢评价！"
+
+
+async def test_app_lifespan_starts_and_stops_the_bot(tg_settings: Any, fake_tg: FakeBotApi) -> None:
+    from types import SimpleNamespace
+
+    from bots import delivery
+    from bots.runtime import start_bots, stop_bots
+
+    app = SimpleNamespace(state=SimpleNamespace())
+    await start_bots(app, tg_settings)
+    bot = app.state.telegram
+    try:
+        assert bot.application.running
+        assert [c.method for c in fake_tg.calls] == ["getMe"]
+        assert "telegram" in delivery._senders
+    finally:
+        await stop_bots(app)
+    assert not bot.application.running and app.state.telegram is None
+    assert "telegram" not in delivery._senders
+
+
+async def test_unreachable_telegram_does_not_stop_the_app(settings: Any) -> None:
+    import dataclasses
+    from types import SimpleNamespace
+
+    from bots.runtime import start_bots, stop_bots
+
+    down = dataclasses.replace(
+        settings, telegram_token="1:x", telegram_secret="s", telegram_api_url="http://127.0.0.1:9"
+    )
+    app = SimpleNamespace(state=SimpleNamespace())
+    await start_bots(app, down)
+    assert app.state.telegram is None
+    await stop_bots(app)
