@@ -43,10 +43,18 @@ def set_location(state: State, lon: float, lat: float, system: str = "wgs84") ->
     state.data["lon"], state.data["lat"], state.data["coord_system"] = lon, lat, system
 
 
-async def categories(actor: Actor) -> list[tuple[int, str]]:
-    """Categories a report may take (minor, active): (id, name) in code order."""
-    views = await list_categories(actor)
-    return [(v.id, v.name) for v in views if v.parent_id is not None]
+async def majors(actor: Actor) -> list[tuple[int, str]]:
+    """Major categories (id, name) in code order: the first choice of a report."""
+    return [(v.id, v.name) for v in await list_categories(actor) if v.parent_id is None]
+
+
+async def minors(actor: Actor, major: int) -> list[tuple[int, str]]:
+    """The reportable categories under one major category."""
+    return [(v.id, v.name) for v in await list_categories(actor) if v.parent_id == major]
+
+
+async def category_name(actor: Actor, category_id: int) -> str:
+    return next((v.name for v in await list_categories(actor) if v.id == category_id), "")
 
 
 async def submit(actor: Actor, state: State, channel: Channel) -> Reported:

@@ -22,7 +22,6 @@ from bots.tables import BotChannel
 from bots.telegram import render
 from bots.telegram.inbound import Inbound
 from grid.actors import Actor
-from grid.cases.services.categories import list_categories
 from grid.cases.services.moves import case_number, state_text
 from grid.cases.services.queries import case_detail, my_cases
 from grid.cases.services.triage import dispatch_case, escalate_case, file_case
@@ -111,7 +110,7 @@ async def _report_step(chat: Chat, actor: Actor, state: State) -> None:
         state.step = "category"
         await save_state(TG, chat.id, state)
         await chat.reply("📍", ReplyKeyboardRemove())
-        await chat.reply(render.ASK_CATEGORY, render.choices(await _majors(actor), "major"))
+        await chat.reply(render.ASK_CATEGORY, render.choices(await report.majors(actor), "major"))
     elif state.step == "description" and msg.text:
         state.data["description"] = msg.text
         state.step = "confirm"
@@ -124,14 +123,6 @@ async def _report_step(chat: Chat, actor: Actor, state: State) -> None:
         await chat.reply(text, render.confirm_keyboard())
     else:
         await chat.reply(render.ASK_PHOTOS if state.step == "photos" else render.UNKNOWN, None)
-
-
-async def _majors(actor: Actor) -> list[tuple[int, str]]:
-    return [(v.id, v.name) for v in await list_categories(actor) if v.parent_id is None]
-
-
-async def _minors(actor: Actor, major: int) -> list[tuple[int, str]]:
-    return [(v.id, v.name) for v in await list_categories(actor) if v.parent_id == major]
 
 
 async def _button(chat: Chat, actor: Actor, data: str) -> None:
@@ -172,12 +163,12 @@ async def dispatch_here(actor: Actor, case_id: int) -> dict[str, Any]:
 async def _report_button(chat: Chat, actor: Actor, state: State, verb: str, rest: str) -> None:
     if verb == "major" and state.step == "category":
         await chat.reply(
-            render.ASK_SUBCATEGORY, render.choices(await _minors(actor, int(rest)), "category")
+            render.ASK_SUBCATEGORY,
+            render.choices(await report.minors(actor, int(rest)), "category"),
         )
     elif verb == "category" and state.step == "category":
-        names = {v.id: v.name for v in await list_categories(actor)}
         state.data["category_id"] = int(rest)
-        state.data["category_name"] = names.get(int(rest), "")
+        state.data["category_name"] = await report.category_name(actor, int(rest))
         state.step = "description"
         await save_state(TG, chat.id, state)
         await chat.reply(render.ASK_DESCRIPTION, None)

@@ -20,7 +20,6 @@ from bots.tables import BotChannel
 from bots.wechat import render
 from bots.wechat.inbound import Inbound
 from grid.actors import Actor
-from grid.cases.services.categories import list_categories
 from grid.cases.services.moves import case_number
 from grid.cases.services.queries import case_detail, my_cases
 from grid.cases.tables import Channel
@@ -89,7 +88,7 @@ async def _report_step(
         return Answer(render.PHOTO_RECEIVED, later=store)
     if msg.kind == "location" and msg.lon is not None and msg.lat is not None:
         report.set_location(state, msg.lon, msg.lat, "gcj02")
-        majors = [(v.id, v.name) for v in await list_categories(actor) if v.parent_id is None]
+        majors = await report.majors(actor)
         state.step, state.data["choices"] = "major", [i for i, _ in majors]
         await save_state(WX, msg.openid, state)
         return Answer(render.numbered(majors, "大类"))
@@ -121,14 +120,13 @@ async def _pick(msg: Inbound, actor: Actor, state: State) -> Answer:
     if not msg.text.isdigit() or not 1 <= int(msg.text) <= len(choices):
         raise DomainError(ErrorCode.VALIDATION, field="序号", reason=f"1–{len(choices)}")
     chosen = choices[int(msg.text) - 1]
-    views = await list_categories(actor)
     if state.step == "major":
-        minors = [(v.id, v.name) for v in views if v.parent_id == chosen]
+        minors = await report.minors(actor, chosen)
         state.step, state.data["choices"] = "category", [i for i, _ in minors]
         await save_state(WX, msg.openid, state)
         return Answer(render.numbered(minors, "类别"))
     state.data["category_id"] = chosen
-    state.data["category_name"] = next((v.name for v in views if v.id == chosen), "")
+    state.data["category_name"] = await report.category_name(actor, chosen)
     state.step = "description"
     await save_state(WX, msg.openid, state)
     return Answer(render.ASK_DESCRIPTION)
