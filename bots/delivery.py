@@ -135,6 +135,8 @@ async def _record(
 
 async def deliver_to_chats(row: dict[str, Any]) -> None:
     """The outbox hook (see module docstring); raises if a chat should be tried again."""
+    if not _senders:  # no channel configured in this process
+        return
     chats = [
         c for c in await chats_of(row["recipient_kind"], row["recipient_id"]) if c[0] in _senders
     ]

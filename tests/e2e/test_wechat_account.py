@@ -97,6 +97,7 @@ async def say(client: httpx.AsyncClient, openid: str, kind: str = "text", **fiel
 
 
 async def link(client: httpx.AsyncClient, world: Any, persona: str) -> str:
+    await outbox.deliver_pending()  # what earlier tests left pending goes to earlier chats
     openid = f"o-{next_id()}"
     issued = await client.post("/api/v1/bots/link-codes", headers=world.headers(persona))
     assert "绑定成功" in await say(client, openid, Content=f"绑定 {issued.json()['code']}")
