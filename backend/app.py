@@ -14,6 +14,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from backend import db, logs, metrics, pii
 from backend.config import Settings, load_settings
 from backend.http.auth import AuthController
+from backend.http.bots import BotController
 from backend.http.case_admin import CASE_ADMIN_CONTROLLERS
 from backend.http.cases import CaseController
 from backend.http.consultations import CONSULTATION_CONTROLLERS
@@ -28,6 +29,7 @@ from backend.http.people import PEOPLE_CONTROLLERS
 from backend.http.staff import StaffController
 from backend.http.triage import TriageController
 from backend.http.units import UNIT_CONTROLLERS
+from bots.runtime import start_bots, stop_bots
 from grid.cases.services import outbox as case_outbox
 from grid.cases.tasks import kick_delivery
 from media.storage import StorageUnavailable, ready_storage
@@ -57,9 +59,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await db.open_pool(engine)
         await prepare_media(settings)
         case_outbox.set_kicker(kick_delivery)
+        await start_bots(app, settings)
         try:
             yield
         finally:
+            await stop_bots(app)
             case_outbox.set_kicker(None)
             await db.close_pool(engine)
             metrics.mark_process_dead()
@@ -82,6 +86,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *CASE_ADMIN_CONTROLLERS,
             mp_router(settings),
             MpStaffController,
+            BotController,
         ],
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,

@@ -27,7 +27,7 @@ from backend.config import Settings, load_settings
 T = TypeVar("T")
 
 #: Modules holding task wrappers; each domain adds its ``tasks`` module here.
-TASK_MODULES: list[str] = ["backend.tasks", "grid.cases.tasks", "community.tasks"]
+TASK_MODULES: list[str] = ["backend.tasks", "grid.cases.tasks", "community.tasks", "bots.tasks"]
 
 #: Periodic work (Celery beat entries).
 BEAT_SCHEDULE: dict[str, dict[str, Any]] = {

@@ -284,3 +284,31 @@ def serve(host: str, port: int, with_demo: bool, workers: int, tasks: bool, migr
 
 if __name__ == "__main__":
     main()
+
+
+@main.group("bots")
+def bots_group() -> None:
+    """Chat channels (Telegram, WeChat)."""
+
+
+@bots_group.command("set-webhook")
+@click.argument("url")
+def bots_set_webhook(url: str) -> None:
+    """Tell Telegram to post updates to URL (…/api/v1/bots/telegram/webhook), with the secret."""
+    settings = _settings()
+    if not settings.telegram_token or not settings.telegram_secret:
+        raise click.ClickException("set GRIDGOV_TELEGRAM_TOKEN and GRIDGOV_TELEGRAM_SECRET first")
+
+    async def work() -> bool:
+        from bots.telegram.transport import TelegramBot
+
+        bot = TelegramBot(settings)
+        await bot.application.initialize()
+        try:
+            return await bot.set_webhook(url)
+        finally:
+            await bot.application.shutdown()
+
+    if not asyncio.run(work()):
+        raise click.ClickException("Telegram refused the webhook")
+    click.echo(f"webhook set: {url}")

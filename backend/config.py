@@ -53,6 +53,14 @@ class Settings:
     wechat_mp_secret: str = ""
     wechat_api_url: str = "https://api.weixin.qq.com"
     mp_token_ttl_hours: int = 24 * 7
+    telegram_token: str = ""
+    telegram_secret: str = ""
+    telegram_api_url: str = "https://api.telegram.org"
+    wechat_app_id: str = ""
+    wechat_app_secret: str = ""
+    wechat_token: str = ""
+    wechat_aes_key: str = ""
+    wechat_template_id: str = ""
 
     @property
     def is_sqlite(self) -> bool:
@@ -143,9 +151,37 @@ SETTINGS_DOC: tuple[tuple[str, str, str], ...] = (
     (
         "GRIDGOV_WECHAT_API_URL",
         "https://api.weixin.qq.com",
-        "WeChat API host; every call (token, code2session) goes there — tests use a local fake.",
+        "WeChat API host for the mini-program and the Official Account (token, code2session, template messages); tests use a local fake.",
     ),
     ("GRIDGOV_MP_TOKEN_TTL_HOURS", "168", "Lifetime of a mini-program session token."),
+    ("GRIDGOV_TELEGRAM_TOKEN", "(none)", "Telegram bot token; the bot runs only when it is set."),
+    (
+        "GRIDGOV_TELEGRAM_SECRET",
+        "(none)",
+        "Webhook secret Telegram sends in `X-Telegram-Bot-Api-Secret-Token`; required with a token.",
+    ),
+    (
+        "GRIDGOV_TELEGRAM_API_URL",
+        "https://api.telegram.org",
+        "Bot API server (a local one, or a test fake).",
+    ),
+    (
+        "GRIDGOV_WECHAT_APP_ID",
+        "(none)",
+        "WeChat Official Account AppID; the account runs only when set.",
+    ),
+    (
+        "GRIDGOV_WECHAT_APP_SECRET",
+        "(none)",
+        "WeChat AppSecret (access tokens for template messages).",
+    ),
+    ("GRIDGOV_WECHAT_TOKEN", "(none)", "WeChat server-configuration Token (signature check)."),
+    (
+        "GRIDGOV_WECHAT_AES_KEY",
+        "(none)",
+        "EncodingAESKey (43 characters): set for safe (encrypted) mode, empty for plain mode.",
+    ),
+    ("GRIDGOV_WECHAT_TEMPLATE_ID", "(none)", "Template message id used for case notifications."),
 )
 
 
@@ -221,6 +257,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
                 problems.append(
                     f"{name} must be a real secret of at least {MIN_SECRET_LENGTH} characters"
                 )
+        if _read(environ, "GRIDGOV_TELEGRAM_TOKEN") and not _read(
+            environ, "GRIDGOV_TELEGRAM_SECRET"
+        ):
+            problems.append("GRIDGOV_TELEGRAM_SECRET is required with GRIDGOV_TELEGRAM_TOKEN")
         if problems:
             raise SettingsError("refusing to start in prod: " + "; ".join(problems))
 
@@ -249,4 +289,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             _read(environ, "GRIDGOV_WECHAT_API_URL") or "https://api.weixin.qq.com"
         ).rstrip("/"),
         mp_token_ttl_hours=_int(environ, "GRIDGOV_MP_TOKEN_TTL_HOURS", 24 * 7),
+        telegram_token=_read(environ, "GRIDGOV_TELEGRAM_TOKEN") or "",
+        telegram_secret=_read(environ, "GRIDGOV_TELEGRAM_SECRET") or "",
+        telegram_api_url=_read(environ, "GRIDGOV_TELEGRAM_API_URL") or "https://api.telegram.org",
+        wechat_app_id=_read(environ, "GRIDGOV_WECHAT_APP_ID") or "",
+        wechat_app_secret=_read(environ, "GRIDGOV_WECHAT_APP_SECRET") or "",
+        wechat_token=_read(environ, "GRIDGOV_WECHAT_TOKEN") or "",
+        wechat_aes_key=_read(environ, "GRIDGOV_WECHAT_AES_KEY") or "",
+        wechat_template_id=_read(environ, "GRIDGOV_WECHAT_TEMPLATE_ID") or "",
     )

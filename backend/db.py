@@ -33,6 +33,7 @@ APPS = (
     "grid.cases.piccolo_app",
     "community.piccolo_app",
     "miniprogram_api.piccolo_app",
+    "bots.piccolo_app",
 )
 
 _engine: Engine | None = None

@@ -91,6 +91,9 @@ class ErrorCode(StrEnum):
     MP_BINDING_CODE_INVALID = "mp_binding_code_invalid"
     MP_BINDING_NAME_MISMATCH = "mp_binding_name_mismatch"
     MP_REQUEST_DECIDED = "mp_request_decided"
+    # bots
+    BOT_LINK_CODE_INVALID = "bot_link_code_invalid"
+    BOT_NOT_LINKED = "bot_not_linked"
 
 
 STATUS: dict[ErrorCode, int] = {
@@ -153,6 +156,8 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.MP_BINDING_CODE_INVALID: 400,
     ErrorCode.MP_BINDING_NAME_MISMATCH: 422,
     ErrorCode.MP_REQUEST_DECIDED: 409,
+    ErrorCode.BOT_LINK_CODE_INVALID: 422,
+    ErrorCode.BOT_NOT_LINKED: 403,
 }
 
 

@@ -267,6 +267,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         ZH: "该绑定申请已处理（{status}）",
         EN: "This binding request was already decided ({status})",
     },
+    ErrorCode.BOT_LINK_CODE_INVALID: {
+        ZH: "绑定码无效或已过期，请在系统中重新获取",
+        EN: "The link code is invalid or expired; get a new one in the system",
+    },
+    ErrorCode.BOT_NOT_LINKED: {
+        ZH: "尚未绑定账号：请先获取绑定码，在 Telegram 发送 /link 绑定码，或在公众号发送 绑定 绑定码",
+        EN: "Not linked yet: get a link code, then send /link CODE (Telegram) or 绑定 CODE (WeChat)",
+    },
 }
 
 

@@ -1,10 +1,5 @@
-"""code2session through wechatpy, with the whole WeChat host configurable.
-
-wechatpy builds its URLs from constants — including the hard-coded access-token URL — so the
-configured host (``GRIDGOV_WECHAT_API_URL``; tests start a fake WeChat server on 127.0.0.1)
-is reached by a requests adapter mounted on the client's own session that rewrites every
-``https://api.weixin.qq.com`` request to it. wechatpy is synchronous: calls run in a thread.
-"""
+"""code2session through wechatpy (the client from :mod:`backend.wechat`, which reaches the
+configured WeChat host); wechatpy is synchronous, so calls run in a thread."""
 
 from __future__ import annotations
 
@@ -14,30 +9,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
 from backend.config import Settings
 from backend.errors import DomainError, ErrorCode
+from backend.wechat import wechat_client
 
-WECHAT_HOST = "https://api.weixin.qq.com"
-TIMEOUT_S = 5
 #: WeChat's answers for a code that is wrong, used or expired (code2session docs).
 BAD_CODE_ERRORS = {40029, 40163, 40226}
-
-
-class HostRedirect(HTTPAdapter):
-    """Sends every request for the WeChat host to ``base`` instead (same path and query)."""
-
-    def __init__(self, base: str) -> None:
-        super().__init__()
-        self.base = base.rstrip("/")
-
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        if request.url and request.url.startswith(WECHAT_HOST):
-            request.url = self.base + request.url[len(WECHAT_HOST) :]
-        return super().send(request, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -57,11 +37,9 @@ def client_for(settings: Settings) -> WeChatClient:
     with _lock:
         client = _clients.get(key)
         if client is None:
-            client = WeChatClient(
-                settings.wechat_mp_appid, settings.wechat_mp_secret, timeout=TIMEOUT_S
+            client = wechat_client(
+                settings.wechat_mp_appid, settings.wechat_mp_secret, settings.wechat_api_url
             )
-            if settings.wechat_api_url.rstrip("/") != WECHAT_HOST:
-                client._http.mount(WECHAT_HOST, HostRedirect(settings.wechat_api_url))
             _clients[key] = client
         return client
 

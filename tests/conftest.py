@@ -27,7 +27,7 @@ TEST_DB = os.environ.get("GRIDGOV_TEST_DB", "sqlite")
 PG_URL = os.environ.get("GRIDGOV_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
-pytest_plugins = ["tests.media_fixtures", "tests.fake_wechat"]
+pytest_plugins = ["tests.media_fixtures", "tests.fake_wechat", "tests.telegram_support"]
 
 
 def service_missing(what: str, error: BaseException) -> None:

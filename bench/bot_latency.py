@@ -1,0 +1,199 @@
+"""Benchmark: from a chat tap that dispatches a case to the worker's chat message.
+
+A community staff member taps "立案并派遣本单位" (the callback of a new-case notice); the
+webhook update goes through the Litestar app and PTB, the case is filed and dispatched to its
+grid, the outbox row is delivered to the grid's linked worker and the fake Bot API (uvicorn on
+127.0.0.1, real HTTP) records the sendMessage. Latency = arrival at the fake − the moment the
+update was posted, one case at a time, over ``--cases`` cases, for two delivery paths:
+
+* ``inprocess``: the app delivers on its own event loop right after the commit;
+* ``celery``: the app queues ``gridgov.cases.deliver_outbox`` on Redis and a real Celery
+  worker process (``--pool=solo``) delivers with its own Telegram client.
+
+Fresh PostgreSQL database, migrated by the real code, the test personas. Target: p99 < 1 s.
+
+Run: ``.venv/bin/python bench/bot_latency.py`` (``--cases 100`` quick; ``--paths inprocess``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("PICCOLO_CONF", "backend.piccolo_conf")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PG_ADMIN = os.environ.get("GRIDGOV_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS = os.environ.get("GRIDGOV_BENCH_REDIS", "redis://127.0.0.1:6379/14")
+
+
+async def admin(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_ADMIN)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+async def make_cases(world: Any, n: int) -> list[int]:
+    from grid.cases.services.intake import ReportDraft, report_case
+    from grid.cases.tables import Channel
+    from tests.cases_support import POINTS, category_id
+
+    cat = await category_id("0101")
+    lon, lat = POINTS["grid_a1_1"]
+    ids = []
+    for _ in range(n):
+        draft = ReportDraft(
+            category_id=cat,
+            description="路边有一堆暴露垃圾",
+            client_id=uuid.uuid4().hex,
+            channel=Channel.console,
+            lon=lon,
+            lat=lat,
+        )
+        ids.append(int((await report_case(world.actors["grid_worker_a"], draft)).case["id"]))
+    return ids
+
+
+async def measure(
+    harness: Any, fake: Any, dispatcher: int, worker: int, ids: list[int]
+) -> list[float]:
+    from tests.telegram_support import button
+
+    latencies = []
+    seen = 0
+    for case_id in ids:
+        marker = f"start:{case_id}"
+        pressed = time.monotonic()
+        await harness.send(button(dispatcher, f"dispatch:{case_id}"))
+        deadline = pressed + 30
+        arrived = None
+        while arrived is None:
+            calls = fake.calls
+            for call in calls[seen:]:
+                if (
+                    call.method == "sendMessage"
+                    and str(call.params.get("chat_id")) == str(worker)
+                    and marker in json.dumps(call.params.get("reply_markup"))
+                ):
+                    arrived = call
+            if arrived is None:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"case {case_id}: no message within 30 s")
+                await asyncio.sleep(0.002)
+        seen = len(fake.calls)
+        latencies.append(arrived.at - pressed)
+    return latencies
+
+
+async def run(n: int, paths: list[str]) -> None:
+    import dataclasses
+
+    from backend import db, pii
+    from backend.config import load_settings
+    from bots import delivery
+    from bots.runtime import InProcessDelivery
+    from grid.cases.services import outbox
+    from grid.cases.tasks import kick_delivery
+    from tests.fake_telegram import FakeBotApi
+    from tests.personas import build_world
+    from tests.telegram_support import SECRET, TOKEN, BotHarness, next_id, text
+    from tests.workers import celery_worker
+
+    name = f"gridgov_bench_{uuid.uuid4().hex[:8]}"
+    url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+    queue = f"bench-bots-{uuid.uuid4().hex[:6]}"
+    await admin(f'CREATE DATABASE "{name}"')
+    tmp = Path(tempfile.mkdtemp(prefix="gridgov-bench-"))
+    fake = FakeBotApi().start()
+    env = {
+        "GRIDGOV_DATABASE_URL": url,
+        "GRIDGOV_VAR_DIR": str(tmp),
+        "GRIDGOV_ENV": "dev",
+        "GRIDGOV_BROKER_URL": REDIS,
+        "GRIDGOV_TASK_QUEUE": queue,
+        "GRIDGOV_TELEGRAM_TOKEN": TOKEN,
+        "GRIDGOV_TELEGRAM_SECRET": SECRET,
+        "GRIDGOV_TELEGRAM_API_URL": fake.url,
+    }
+    os.environ.update(env)  # the Celery kicker and worker read the same settings
+    results: dict[str, list[float]] = {}
+    try:
+        settings = load_settings(env)
+        pii.configure(settings.pii_key)
+        engine = db.ensure_engine(settings)
+        await db.open_pool(engine)
+        await db.migrate()
+        world = await build_world(settings)
+        harness = await BotHarness(dataclasses.replace(settings)).start()
+        chats = {}
+        for persona in ("community_staff_a", "grid_worker_a"):
+            chat = next_id()
+            issued = await harness.http.post(
+                "/api/v1/bots/link-codes", headers=world.headers(persona)
+            )
+            await harness.send(text(chat, f"/link {issued.json()['code']}"))
+            chats[persona] = chat
+        for path in paths:
+            ids = await make_cases(world, n + 5)
+            delivery.unregister_sender("telegram")  # the new-case notices are not measured
+            await outbox.deliver_pending()
+            delivery.register_sender("telegram", harness.bot.send)
+            args = (harness, fake, chats["community_staff_a"], chats["grid_worker_a"])
+            if path == "inprocess":
+                outbox.set_kicker(InProcessDelivery())
+                await measure(*args, ids[:5])  # warm-up
+                results[path] = await measure(*args, ids[5:])
+            else:
+                delivery.unregister_sender("telegram")  # only the worker delivers
+                outbox.set_kicker(kick_delivery)
+                with celery_worker(settings, REDIS, queue, log=tmp / "worker.log"):
+                    await measure(*args, ids[:5])  # warm-up (worker start)
+                    results[path] = await measure(*args, ids[5:])
+            outbox.set_kicker(None)
+        await harness.stop()
+        await db.close_pool(engine)
+    finally:
+        fake.stop()
+        await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    load = os.getloadavg()[0]
+    print(f"\nload average {load:.1f}, {n} cases per path, PostgreSQL, one tap at a time\n")
+    print("| delivery path | cases | p50 | p99 | max |")
+    print("|---|---:|---:|---:|---:|")
+    for path, values in results.items():
+        print(
+            f"| {path} | {len(values)} | {percentile(values, 50) * 1000:.0f} ms "
+            f"| {percentile(values, 99) * 1000:.0f} ms | {max(values) * 1000:.0f} ms |"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--cases", type=int, default=1000)
+    parser.add_argument("--paths", default="inprocess,celery")
+    args = parser.parse_args()
+    asyncio.run(run(args.cases, args.paths.split(",")))
+
+
+if __name__ == "__main__":
+    main()
