@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.exceptions import HTTPException
+from litestar.params import FromPath
 
 from backend import clock
 from backend.errors import DomainError
@@ -163,7 +164,7 @@ class Open311Controller(Controller):
     }
 
     @get("/{name:str}", summary="Open311: discovery, services or requests (.json / .xml)")
-    async def listing(self, request: Request[Any, Any, Any], name: str) -> Response[Any]:
+    async def listing(self, request: Request[Any, Any, Any], name: FromPath[str]) -> Response[Any]:
         stem, fmt = split_format(name)
         if stem == "discovery":
             url = str(request.base_url).rstrip("/") + "/open311/v2"
@@ -220,7 +221,7 @@ class Open311Controller(Controller):
         return answer(fmt, "service_requests", await _requests(spec, extended))
 
     @get("/services/{name:str}", summary="Open311: a service definition (attributes)")
-    async def definition(self, name: str) -> Response[Any]:
+    async def definition(self, name: FromPath[str]) -> Response[Any]:
         code, fmt = split_format(name)
         known = {c.code for c in (await all_categories()).values() if c.parent_id and c.active}
         if code not in known:
@@ -229,7 +230,7 @@ class Open311Controller(Controller):
         return answer(fmt, "service_definition", body)
 
     @get("/requests/{name:str}", summary="Open311: one service request")
-    async def one(self, request: Request[Any, Any, Any], name: str) -> Response[Any]:
+    async def one(self, request: Request[Any, Any, Any], name: FromPath[str]) -> Response[Any]:
         ident, fmt = split_format(name)
         if not ident.isdigit() or len(ident) > 17:
             raise Open311Error(404, f"no service request {ident}")
@@ -239,7 +240,7 @@ class Open311Controller(Controller):
         return answer(fmt, "service_requests", found)
 
     @get("/tokens/{name:str}", summary="Open311: the service request id of a token")
-    async def token(self, name: str) -> Response[Any]:
+    async def token(self, name: FromPath[str]) -> Response[Any]:
         token, fmt = split_format(name)
         case_id = await case_of_token(token[:36])
         if case_id is None:
@@ -248,7 +249,7 @@ class Open311Controller(Controller):
         return answer(fmt, "service_requests", body)
 
     @post("/{name:str}", summary="Open311: submit a service request (form-encoded or multipart)")
-    async def submit(self, request: Request[Any, Any, Any], name: str) -> Response[Any]:
+    async def submit(self, request: Request[Any, Any, Any], name: FromPath[str]) -> Response[Any]:
         stem, fmt = split_format(name)
         if stem != "requests":
             raise Open311Error(404, f"unknown resource: {stem}")
