@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -13,7 +14,7 @@ from urllib.parse import urlsplit
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.exceptions import HTTPException
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 
 from backend import clock
 from backend.errors import DomainError
@@ -31,7 +32,7 @@ from grid.actors import SYSTEM
 from grid.cases.services.access import Reporter
 from grid.cases.services.categories import all_categories
 from grid.cases.services.intake import ReportDraft, report_case
-from grid.cases.services.public import MAX_ROWS, PublicFilter, public_cases
+from grid.cases.services.public import PublicFilter, public_cases
 from grid.cases.tables import Channel, ReporterKind
 from media.services.photos import upload_photo
 
@@ -65,10 +66,6 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     return error_answer(Open311Error(status, str(exc.detail), _fmt_of(request)))
 
 
-def _values(request: Request[Any, Any, Any], name: str) -> list[str]:
-    return [v for raw in request.query_params.getall(name, []) for v in str(raw).split(",")]
-
-
 def _moment(raw: str, name: str) -> datetime:
     try:
         moment = datetime.fromisoformat(raw.strip())
@@ -77,18 +74,19 @@ def _moment(raw: str, name: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _window(request: Request[Any, Any, Any]) -> tuple[datetime, datetime]:
-    start_raw = request.query_params.get("start_date")
-    end_raw = request.query_params.get("end_date")
+def _window(start_raw: str, end_raw: str) -> tuple[datetime, datetime]:
     start = _moment(start_raw, "start_date") if start_raw else None
     end = _moment(end_raw, "end_date") if end_raw else None
     if start is None and end is None:
         end = clock.now()
-    if start is None:
-        assert end is not None
-        start = end - WINDOW
-    if end is None:
-        end = start + WINDOW
+    try:
+        if start is None:
+            assert end is not None
+            start = end - WINDOW
+        if end is None:
+            end = start + WINDOW
+    except OverflowError:
+        raise Open311Error(400, "start_date or end_date is out of range") from None
     if start > end:
         raise Open311Error(400, "start_date is after end_date")
     if end - start > WINDOW:
@@ -117,8 +115,46 @@ async def _requests(spec: PublicFilter, extended: bool) -> list[dict[str, Any]]:
     ]
 
 
+def _flag(raw: str) -> bool:
+    return raw.lower() in ("1", "true")
+
+
 def _extended(request: Request[Any, Any, Any]) -> bool:
-    return request.query_params.get("extensions", "").lower() in ("1", "true")
+    return _flag(request.query_params.get("extensions", ""))
+
+
+@dataclass(frozen=True)
+class Query:
+    """``GET requests`` filters, each a comma-delimited list as the spec has them."""
+
+    service_request_id: str = ""
+    service_code: str = ""
+    start_date: str = ""
+    end_date: str = ""
+    status: str = ""
+
+
+def _list(raw: str) -> list[str]:
+    return [v.strip() for v in raw.split(",") if v.strip()]
+
+
+async def _search(query: Query, fmt: str, extended: bool) -> Response[Any]:
+    ids_raw = _list(query.service_request_id)
+    if ids_raw:  # the spec: a list of ids overrides every other filter
+        if not all(v.isdigit() and len(v) < 18 for v in ids_raw):
+            raise Open311Error(400, "service_request_id must be a comma-separated list of ids")
+        spec = PublicFilter(PUBLISHED, case_ids=[int(v) for v in ids_raw])
+    else:
+        start, end = _window(query.start_date, query.end_date)
+        try:
+            states = mapping.states_for(_list(query.status))
+        except ValueError as exc:
+            raise Open311Error(400, f"unknown status: {exc}") from None
+        codes = _list(query.service_code)
+        spec = PublicFilter(
+            PUBLISHED, category_codes=codes or None, start=start, end=end, states=states
+        )
+    return answer(fmt, "service_requests", await _requests(spec, extended))
 
 
 def _client_id(device_id: str, client_token: str) -> str:
@@ -164,7 +200,17 @@ class Open311Controller(Controller):
     }
 
     @get("/{name:str}", summary="Open311: discovery, services or requests (.json / .xml)")
-    async def listing(self, request: Request[Any, Any, Any], name: FromPath[str]) -> Response[Any]:
+    async def listing(
+        self,
+        request: Request[Any, Any, Any],
+        name: FromPath[str],
+        service_request_id: FromQuery[str] = "",
+        service_code: FromQuery[str] = "",
+        start_date: FromQuery[str] = "",
+        end_date: FromQuery[str] = "",
+        status: FromQuery[str] = "",
+        extensions: FromQuery[str] = "",
+    ) -> Response[Any]:
         stem, fmt = split_format(name)
         if stem == "discovery":
             url = str(request.base_url).rstrip("/") + "/open311/v2"
@@ -193,32 +239,9 @@ class Open311Controller(Controller):
             ]
             return answer(fmt, "services", services)
         if stem == "requests":
-            return await self._search(request, fmt)
+            query = Query(service_request_id, service_code, start_date, end_date, status)
+            return await _search(query, fmt, _flag(extensions))
         raise Open311Error(404, f"unknown resource: {stem}")
-
-    async def _search(self, request: Request[Any, Any, Any], fmt: str) -> Response[Any]:
-        ids_raw = [v.strip() for v in _values(request, "service_request_id") if v.strip()]
-        extended = _extended(request)
-        if ids_raw:  # the spec: a list of ids overrides every other filter
-            if not all(v.isdigit() and len(v) < 18 for v in ids_raw):
-                raise Open311Error(400, "service_request_id must be a comma-separated list of ids")
-            spec = PublicFilter(PUBLISHED, case_ids=[int(v) for v in ids_raw])
-        else:
-            start, end = _window(request)
-            codes = [v.strip() for v in _values(request, "service_code") if v.strip()]
-            try:
-                states = mapping.states_for(_values(request, "status"))
-            except ValueError as exc:
-                raise Open311Error(400, f"unknown status: {exc}") from None
-            spec = PublicFilter(
-                PUBLISHED,
-                category_codes=codes or None,
-                start=start,
-                end=end,
-                states=states,
-                limit=MAX_ROWS,
-            )
-        return answer(fmt, "service_requests", await _requests(spec, extended))
 
     @get("/services/{name:str}", summary="Open311: a service definition (attributes)")
     async def definition(self, name: FromPath[str]) -> Response[Any]:
