@@ -9,8 +9,10 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from backend.open311_clients import open_contact, request_of_case
+from grid.cases.services.triage import reject_case
 from grid.cases.tables import Case
 from tests.cases_support import POINTS
+from tests.media_samples import phone_jpeg
 from tests.open311_support import check, new_key
 
 BASE = "/open311/v2"
@@ -150,3 +152,53 @@ async def test_requests_filter_by_status_code_and_window(client, world) -> None:
     assert too_wide.status_code == 400
     assert (await client.get(f"{BASE}/requests/999999999.json")).status_code == 404
     assert (await client.get(f"{BASE}/services/nope.json")).status_code == 404
+
+
+async def test_uploaded_media_is_linked_to_the_case(client, world) -> None:
+    key = await new_key()
+    photo = phone_jpeg(400, 300, orientation=1)
+    response = await client.post(
+        f"{BASE}/requests.json",
+        data=form(key),
+        files={"media": ("street.jpg", photo, "image/jpeg")},
+    )
+    assert response.status_code == 201, response.text
+    case_id = int(response.json()[0]["service_request_id"])
+    case = await Case.select(Case.photo_ids).where(Case.id == case_id).first()
+    photo_ids = case["photo_ids"]
+    assert len(json.loads(photo_ids) if isinstance(photo_ids, str) else photo_ids) == 1
+
+
+async def test_an_address_without_a_point_is_refused_with_the_reason(client, world) -> None:
+    key = await new_key()
+    response = await client.post(
+        f"{BASE}/requests.json", data=form(key, lat="", long="", address_string="幸福路 8 号")
+    )
+    assert response.status_code == 400
+    assert "case_location_missing" in check("errors", response.json())[0]["description"]
+
+
+async def test_status_follows_the_case_and_reads_extended_when_asked(client, world) -> None:
+    key = await new_key()
+    rid = (await client.post(f"{BASE}/requests.json", data=form(key))).json()[0][
+        "service_request_id"
+    ]
+    await reject_case(world.actors["grid_leader_a"], int(rid), "不属于本网格管辖")
+    plain = (await client.get(f"{BASE}/requests/{rid}.json")).json()[0]
+    assert (plain["status"], plain["status_notes"]) == ("closed", "不属于本网格管辖")
+    extended = (await client.get(f"{BASE}/requests/{rid}.json?extensions=1")).json()[0]
+    assert extended["status"] == "NO_FURTHER_ACTION"
+    closed = await client.get(f"{BASE}/requests.json", params={"status": "NO_FURTHER_ACTION"})
+    assert rid in [r["service_request_id"] for r in closed.json()]
+
+
+async def test_xml_carries_user_text_escaped(client, world) -> None:
+    key = await new_key()
+    text = "<b>井盖</b> & \"quotes\" 'here' ]]>"
+    rid = (await client.post(f"{BASE}/requests.json", data=form(key, description=text))).json()[0][
+        "service_request_id"
+    ]
+    response = await client.get(f"{BASE}/requests/{rid}.xml")
+    assert response.headers["content-type"].startswith("application/xml")
+    root = ET.fromstring(response.content)  # noqa: S314 — our own answer
+    assert root.find("request/description").text == text

@@ -4,7 +4,9 @@ tests/open311_schemas/, and schemathesis fuzzing the Open311 routes for server e
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,7 +21,7 @@ from backend.app import create_app
 from backend.config import Settings, load_settings
 from tests.cases_support import POINTS
 from tests.open311_support import check, new_key
-from tests.servers import free_port, gridgov_serve, serve_env
+from tests.servers import GRIDGOV, free_port, gridgov_serve, serve_env
 
 SCHEMA = schemathesis.openapi.from_dict(
     create_app(load_settings({})).openapi_schema.to_schema()
@@ -131,3 +133,23 @@ def test_schema_covers_the_open311_routes() -> None:
     }
     assert ("POST", "/open311/v2/{name}") in operations
     assert ("GET", "/open311/v2/requests/{name}") in operations
+
+
+def test_cli_issues_a_key_the_server_accepts(server: str, settings: Settings) -> None:
+    env = serve_env(
+        Path(settings.var_dir),
+        settings.database_url,
+        GRIDGOV_ENV="dev",
+        GRIDGOV_PII_KEY=settings.pii_key,
+    )
+    done = subprocess.run(
+        [GRIDGOV, "open311-key", "cli app"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    key = done.stdout.strip().rsplit(" ", 1)[-1]
+    lon, lat = POINTS["grid_a1_1"]
+    response = httpx.post(
+        f"{server}/open311/v2/requests.json",
+        data={"api_key": key, "service_code": "0102", "lat": str(lat), "long": str(lon)},
+    )
+    assert response.status_code == 201, response.text
