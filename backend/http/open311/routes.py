@@ -52,18 +52,22 @@ def _open311_error(request: Request[Any, Any, Any], exc: Open311Error) -> Respon
 
 
 def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
-    status = exc.status if exc.status in (403, 404) and request.method == "GET" else 400
-    if exc.status == 403:
-        status = 403
+    """A refusal of the cases domain: 403 stays 403, 404 stays 404 on reads; every other
+    refusal of a report is a bad request (400) in the spec's terms."""
+    if exc.status == 403 or (exc.status == 404 and request.method == "GET"):
+        status = exc.status
+    elif exc.status >= 500:
+        status = exc.status  # e.g. media storage unavailable (503): the client may retry
+    else:
+        status = 400
     text = translate(exc.code, "en", exc.data)
     return error_answer(Open311Error(status, f"{exc.code}: {text}", _fmt_of(request)))
 
 
 def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
-    status = exc.status_code if exc.status_code in (400, 403, 404) else 400
-    if exc.status_code >= 500:
-        raise exc
-    return error_answer(Open311Error(status, str(exc.detail), _fmt_of(request)))
+    """Litestar's own refusals (bad parameter, body too large, wrong method) in the spec's
+    shape; their status is kept."""
+    return error_answer(Open311Error(exc.status_code, str(exc.detail), _fmt_of(request)))
 
 
 def _moment(raw: str, name: str) -> datetime:
