@@ -202,3 +202,13 @@ async def test_xml_carries_user_text_escaped(client, world) -> None:
     assert response.headers["content-type"].startswith("application/xml")
     root = ET.fromstring(response.content)  # noqa: S314 — our own answer
     assert root.find("request/description").text == text
+
+
+async def test_odd_ids_and_urls_are_client_errors(client, world) -> None:
+    key = await new_key()
+    assert (await client.get(f"{BASE}/requests/²³.json")).status_code == 404
+    odd_ids = await client.get(f"{BASE}/requests.json", params={"service_request_id": "1,²"})
+    assert odd_ids.status_code == 400
+    odd_url = await client.post(f"{BASE}/requests.json", data=form(key, media_url="http://[::1"))
+    assert odd_url.status_code == 400
+    check("errors", odd_url.json())

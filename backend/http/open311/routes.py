@@ -38,6 +38,7 @@ from media.services.photos import upload_photo
 
 PUBLISHED = (Channel.open311,)
 WINDOW = timedelta(days=90)
+MAX_IDS = 1000
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-25T00:00:00Z"
 
@@ -138,6 +139,11 @@ class Query:
     status: str = ""
 
 
+def _is_id(raw: str) -> bool:
+    """ASCII digits that fit a BIGINT (``"²".isdigit()`` is true, ``int("²")`` fails)."""
+    return raw.isascii() and raw.isdigit() and len(raw) < 18
+
+
 def _list(raw: str) -> list[str]:
     return [v.strip() for v in raw.split(",") if v.strip()]
 
@@ -145,8 +151,10 @@ def _list(raw: str) -> list[str]:
 async def _search(query: Query, fmt: str, extended: bool) -> Response[Any]:
     ids_raw = _list(query.service_request_id)
     if ids_raw:  # the spec: a list of ids overrides every other filter
-        if not all(v.isdigit() and len(v) < 18 for v in ids_raw):
-            raise Open311Error(400, "service_request_id must be a comma-separated list of ids")
+        if len(ids_raw) > MAX_IDS or not all(_is_id(v) for v in ids_raw):
+            raise Open311Error(
+                400, f"service_request_id must be a comma-separated list of at most {MAX_IDS} ids"
+            )
         spec = PublicFilter(PUBLISHED, case_ids=[int(v) for v in ids_raw])
     else:
         start, end = _window(query.start_date, query.end_date)
@@ -187,7 +195,10 @@ def _media_url(raw: str) -> str:
     raw = raw.strip()
     if not raw:
         return ""
-    parts = urlsplit(raw)
+    try:
+        parts = urlsplit(raw)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        raise Open311Error(400, "media_url is not a URL") from None
     if parts.scheme not in ("http", "https") or not parts.netloc or len(raw) > 2000:
         raise Open311Error(400, "media_url must be an http(s) URL of at most 2000 characters")
     return raw
@@ -259,7 +270,7 @@ class Open311Controller(Controller):
     @get("/requests/{name:str}", summary="Open311: one service request")
     async def one(self, request: Request[Any, Any, Any], name: FromPath[str]) -> Response[Any]:
         ident, fmt = split_format(name)
-        if not ident.isdigit() or len(ident) > 17:
+        if not _is_id(ident):
             raise Open311Error(404, f"no service request {ident}")
         found = await _requests(PublicFilter(PUBLISHED, case_ids=[int(ident)]), _extended(request))
         if not found:

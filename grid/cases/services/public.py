@@ -93,7 +93,7 @@ async def _latest_reasons(case_ids: list[int]) -> dict[int, str]:
 
 async def public_cases(spec: PublicFilter) -> list[PublicCase]:
     """Published cases matching ``spec``, newest first, at most ``spec.limit``."""
-    where = Case.channel.is_in([str(c) for c in spec.channels])
+    where: Any = Case.channel.is_in([str(c) for c in spec.channels])
     if spec.case_ids is not None:
         if not spec.case_ids:
             return []
