@@ -24,6 +24,7 @@ from backend.http.health import healthz, readyz
 from backend.http.kpis import KpiController
 from backend.http.media import media_router
 from backend.http.metrics import http_metrics_middleware, metrics_endpoint
+from backend.http.open311 import OPEN311_CONTROLLERS
 from backend.http.party import PartyController
 from backend.http.people import PEOPLE_CONTROLLERS
 from backend.http.staff import StaffController
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             mp_router(settings),
             MpStaffController,
             BotController,
+            *OPEN311_CONTROLLERS,
         ],
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,

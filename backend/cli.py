@@ -150,6 +150,17 @@ def create_admin(username: str, unit_code: str, password: str) -> None:
     click.echo(f"admin {username} created (id {staff_id})")
 
 
+@main.command("open311-key")
+@click.argument("name")
+def open311_key(name: str) -> None:
+    """Issue an Open311 API key for client NAME (printed once; only its hash is kept)."""
+    from backend.open311_clients import issue_key
+    from grid.actors import SYSTEM
+
+    issued = _run(_settings(), lambda: issue_key(SYSTEM, name))
+    click.echo(f"client {issued.client.id} ({issued.client.name}): {issued.api_key}")
+
+
 @main.command("worker", context_settings={"ignore_unknown_options": True})
 @click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
 def worker(celery_args: tuple[str, ...]) -> None:

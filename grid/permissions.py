@@ -39,6 +39,7 @@ class Action(StrEnum):
     case_report = "case.report"
     category_manage = "category.manage"
     calendar_manage = "calendar.manage"
+    open311_manage = "open311.manage"
 
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -70,6 +71,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.case_report: EVERY_ROLE,
     Action.category_manage: frozenset({R.admin}),
     Action.calendar_manage: frozenset({R.admin}),
+    Action.open311_manage: frozenset({R.admin}),
 }
 
 
