@@ -13,6 +13,7 @@ from litestar.params import Body, FromPath, FromQuery
 
 from backend.http.deps import CurrentSettings
 from backend.http.media import PhotoOut, PhotoUpload, photo_out
+from grid.actors import Actor
 from grid.cases.services import outbox, queries, remarks, work
 from grid.cases.services.categories import list_categories
 from grid.cases.services.intake import ReportDraft, report_case
@@ -92,6 +93,17 @@ class NoticeOut(msgspec.Struct):
 def notice_out(v: NotificationView) -> NoticeOut:
     text = str(v.payload.get("text", ""))
     return NoticeOut(v.id, v.kind, v.case_id, text, v.created_at, v.read_at is not None)
+
+
+async def notice_page(
+    actor: Actor, unread: bool, cursor: str | None, limit: int
+) -> CursorPage[NoticeOut]:
+    """The caller's notifications as a cursor page — the same for residents and workers."""
+    offset = decode_cursor(cursor, "o") or 0
+    views, total = await outbox.my_notifications(
+        actor, unread_only=unread, offset=offset, limit=check_limit(limit)
+    )
+    return offset_page([notice_out(v) for v in views], offset, offset + len(views) < total)
 
 
 REPORT_EXAMPLE = {
@@ -274,11 +286,7 @@ class ResidentController(Controller):
         cursor: FromQuery[str | None] = None,
         limit: FromQuery[int] = 20,
     ) -> CursorPage[NoticeOut]:
-        offset = decode_cursor(cursor, "o") or 0
-        views, total = await outbox.my_notifications(
-            principal.as_resident(), unread_only=unread, offset=offset, limit=check_limit(limit)
-        )
-        return offset_page([notice_out(v) for v in views], offset, offset + len(views) < total)
+        return await notice_page(principal.as_resident(), unread, cursor, limit)
 
     @post(
         "/notifications/{notification_id:int}/read",

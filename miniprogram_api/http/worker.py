@@ -17,7 +17,7 @@ from backend.http.deps import CurrentSettings
 from backend.http.media import PhotoOut, PhotoUpload, photo_out
 from grid.cases.calendar import TZ
 from grid.cases.my_kpis import MyKpis, my_kpis
-from grid.cases.services import outbox, queries, remarks, triage, work
+from grid.cases.services import queries, remarks, triage, work
 from grid.cases.services.checks import cases_to_verify
 from grid.cases.tables import Channel
 from media.services import photos as media
@@ -41,7 +41,7 @@ from miniprogram_api.http.common import (
     encode_cursor,
     offset_page,
 )
-from miniprogram_api.http.resident import NOTICE_EXAMPLE, NoticeOut, notice_out
+from miniprogram_api.http.resident import NOTICE_EXAMPLE, NoticeOut, notice_page
 from miniprogram_api.services import patrol
 
 CHANNEL = Channel.miniprogram
@@ -194,11 +194,7 @@ class WorkerController(Controller):
         cursor: FromQuery[str | None] = None,
         limit: FromQuery[int] = 20,
     ) -> CursorPage[NoticeOut]:
-        offset = decode_cursor(cursor, "o") or 0
-        views, total = await outbox.my_notifications(
-            principal.as_staff(), unread_only=unread, offset=offset, limit=check_limit(limit)
-        )
-        return offset_page([notice_out(v) for v in views], offset, offset + len(views) < total)
+        return await notice_page(principal.as_staff(), unread, cursor, limit)
 
     @get(
         CASE,
