@@ -74,9 +74,10 @@ async def merge_case(
     version: int | None = None,
 ) -> dict[str, Any]:
     """Mark a case as a duplicate of another one the actor can see (no chains of merges)."""
+    # scope first: a refusal must not tell an outsider that the case exists
+    target_case = await access_case(who, into_case_id)
     if into_case_id == case_id:
         raise DomainError(ErrorCode.CASE_MERGE_INVALID, reason="不能合并到自身")
-    target_case = await access_case(who, into_case_id)
     if target_case["state"] in (CaseState.merged, CaseState.rejected):
         raise DomainError(ErrorCode.CASE_MERGE_INVALID, reason="目标案件已合并或不予立案")
 
