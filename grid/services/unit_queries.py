@@ -163,19 +163,3 @@ async def list_units(
         .limit(limit)
     )
     return [view_of(r) for r in rows], total
-
-
-async def list_children(
-    actor: Actor, unit_id: int, *, offset: int = 0, limit: int = 50
-) -> tuple[list[UnitView], int]:
-    await access_unit(actor, unit_id)
-    condition = OrgUnit.parent == unit_id
-    total = await OrgUnit.count().where(condition)
-    rows = (
-        await OrgUnit.select(*COLUMNS)
-        .where(condition)
-        .order_by(OrgUnit.code)
-        .offset(offset)
-        .limit(limit)
-    )
-    return [view_of(r) for r in rows], total
