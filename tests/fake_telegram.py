@@ -36,6 +36,10 @@ class FakeBotApi:
     calls: list[Call] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)
     fail_chats: dict[str, int] = field(default_factory=dict)  # chat id → HTTP error code
+    #: Chats whose first sendMessage is recorded, then left unanswered until :attr:`release`
+    #: is set — a sender stuck mid-call, for killing it there.
+    hold_first_to: set[str] = field(default_factory=set)
+    release: threading.Event = field(default_factory=threading.Event)
     port: int = 0
     _message_id: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -117,6 +121,11 @@ class FakeBotApi:
                 if isinstance(params.get(key), str):
                     params[key] = json.loads(params[key])
             fake.calls.append(Call(method, params, time.monotonic()))
+            chat = str(params.get("chat_id"))
+            if method == "sendMessage" and chat in fake.hold_first_to:
+                fake.hold_first_to.discard(chat)
+                await asyncio.to_thread(fake.release.wait, 60)
+                return Response({"ok": False, "error_code": 502}, status_code=502)
             status, result = fake._answer(method, params)
             if status != 200:
                 body: dict[str, Any] = {"ok": False, "error_code": status, **result}
@@ -148,5 +157,6 @@ class FakeBotApi:
         return self
 
     def stop(self) -> None:
+        self.release.set()
         self._server.should_exit = True
         self._thread.join(timeout=5)

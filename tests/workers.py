@@ -39,13 +39,16 @@ def celery_worker(
     beat: bool = False,
     log: Path | None = None,
     name: str | None = None,
+    pool: str = "solo",
 ) -> Iterator[subprocess.Popen[bytes]]:
+    """``pool="prefork"`` (one child) runs tasks in a child process the test may kill."""
     args = [
         CELERY,
         "-A",
         "backend.celery_app",
         "worker",
-        "--pool=solo",
+        f"--pool={pool}",
+        "--concurrency=1",
         "-Q",
         queue,
         "--loglevel=INFO",
