@@ -152,6 +152,36 @@ async def close_pool(engine: Engine) -> None:
         await engine.close_connection_pool()
 
 
+def _cannot_reach(exc: BaseException) -> bool:
+    import asyncpg
+
+    if isinstance(
+        exc,
+        asyncpg.PostgresConnectionError  # connection lost, refused, does not exist
+        | asyncpg.exceptions.OperatorInterventionError  # shutting down, starting up
+        | asyncpg.TooManyConnectionsError
+        | asyncpg.InterfaceError  # "connection is closed"
+        | asyncpg.exceptions.InternalClientError  # a connection left mid-protocol by its loss
+        | ConnectionError,  # refused or reset below asyncpg
+    ):
+        return True
+    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` only says the database cannot be reached right now (a restart, a
+    failover, a full connection table, SQLite's busy timeout) — a 503 the client may retry,
+    not a bug. Looks through exception groups (Litestar resolves dependencies in a task group)
+    and explicit causes; every leaf must be such an error."""
+    if isinstance(exc, BaseExceptionGroup):
+        return all(unavailable(inner) for inner in exc.exceptions)
+    while exc is not None:
+        if _cannot_reach(exc):
+            return True
+        exc = exc.__cause__  # type: ignore[assignment]
+    return False
+
+
 async def ping() -> bool:
     try:
         await get_engine().run_ddl("SELECT 1")

@@ -22,6 +22,7 @@ class ErrorCode(StrEnum):
     PAYLOAD_TOO_LARGE = "payload_too_large"
     INTERNAL = "internal_error"
     UNAVAILABLE = "service_unavailable"
+    DATABASE_UNAVAILABLE = "database_unavailable"
     # auth
     BAD_CREDENTIALS = "bad_credentials"
     ACCOUNT_DISABLED = "account_disabled"
@@ -113,6 +114,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.PAYLOAD_TOO_LARGE: 413,
     ErrorCode.INTERNAL: 500,
     ErrorCode.UNAVAILABLE: 503,
+    ErrorCode.DATABASE_UNAVAILABLE: 503,
     ErrorCode.BAD_CREDENTIALS: 401,
     ErrorCode.ACCOUNT_DISABLED: 403,
     ErrorCode.TOKEN_INVALID: 401,

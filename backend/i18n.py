@@ -40,6 +40,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         EN: "Internal error, please try again later",
     },
     ErrorCode.UNAVAILABLE: {ZH: "服务暂不可用：{reason}", EN: "Service unavailable: {reason}"},
+    ErrorCode.DATABASE_UNAVAILABLE: {
+        ZH: "数据库暂时无法访问，请稍后重试",
+        EN: "The database cannot be reached right now; please try again shortly",
+    },
     ErrorCode.BAD_CREDENTIALS: {ZH: "用户名或密码错误", EN: "Wrong username or password"},
     ErrorCode.ACCOUNT_DISABLED: {ZH: "账号已停用", EN: "This account is disabled"},
     ErrorCode.TOKEN_INVALID: {

@@ -15,6 +15,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -92,14 +93,16 @@ class PrivatePostgres:
     authentication. As root, the cluster belongs to the ``postgres`` user (PostgreSQL refuses
     to run as root)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self) -> None:
         bin_dir = _pg_bin()
         if bin_dir is None:
             service_missing("PostgreSQL server binaries", FileNotFoundError("pg_ctl"))
         assert bin_dir is not None
         self.bin = bin_dir
-        self.folder = folder
-        self.data = folder / "data"
+        # Not under pytest's tmp_path: as root that is a 0700 folder the postgres user
+        # cannot enter.
+        self.folder = Path(tempfile.mkdtemp(prefix="gridgov-pg-"))
+        self.data = self.folder / "data"
         self.port = free_port()
         self.as_postgres = os.geteuid() == 0
 
@@ -110,10 +113,11 @@ class PrivatePostgres:
         command = list(args)
         if self.as_postgres:
             command = ["runuser", "-u", "postgres", "--", *command]
-        subprocess.run(command, check=True, capture_output=True, timeout=timeout)
+        done = subprocess.run(command, capture_output=True, timeout=timeout, check=False)
+        if done.returncode:
+            raise OSError(f"{args[0]} failed: {done.stderr.decode(errors='replace')[-500:]}")
 
     def init(self) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
         if self.as_postgres:
             shutil.chown(self.folder, "postgres", "postgres")
         self._run(
@@ -162,8 +166,8 @@ class PrivatePostgres:
 
 
 @contextlib.contextmanager
-def private_postgres(folder: Path) -> Iterator[PrivatePostgres]:
-    cluster = PrivatePostgres(folder)
+def private_postgres() -> Iterator[PrivatePostgres]:
+    cluster = PrivatePostgres()
     try:
         cluster.init()
         cluster.start()
@@ -174,3 +178,4 @@ def private_postgres(folder: Path) -> Iterator[PrivatePostgres]:
     finally:
         with contextlib.suppress(subprocess.SubprocessError, OSError):
             cluster.stop("immediate")
+        shutil.rmtree(cluster.folder, ignore_errors=True)

@@ -15,6 +15,7 @@ from litestar.exceptions import (
 )
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from backend import db
 from backend.errors import DomainError, ErrorCode
 from backend.i18n import ZH, pick_language, translate
 
@@ -36,6 +37,8 @@ def _response(
         headers["Retry-After"] = str(data["retry_after"])
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"
+    if code == ErrorCode.DATABASE_UNAVAILABLE:
+        headers["Retry-After"] = "2"
     return Response(
         content=error_body(request, code, data),
         status_code=status,
@@ -83,8 +86,21 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
 
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if db.unavailable(exc):
+        # Expected during a database restart or failover: one line, no trace; the pool
+        # reconnects by itself on a later request.
+        log.warning(
+            "database unavailable on %s %s: %s", request.method, request.url.path, _leaf(exc)
+        )
+        return _response(request, 503, ErrorCode.DATABASE_UNAVAILABLE, {})
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _response(request, HTTP_500_INTERNAL_SERVER_ERROR, ErrorCode.INTERNAL, {})
+
+
+def _leaf(exc: BaseException) -> str:
+    while isinstance(exc, BaseExceptionGroup):
+        exc = exc.exceptions[0]
+    return f"{type(exc).__name__}: {exc}"
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {
