@@ -72,6 +72,7 @@ class ErrorCode(StrEnum):
     MEDIA_CORRUPT = "media_corrupt"
     MEDIA_TOO_MANY_PHOTOS = "media_too_many_photos"
     MEDIA_STORAGE_UNAVAILABLE = "media_storage_unavailable"
+    MEDIA_STORAGE_FULL = "media_storage_full"
     MEDIA_LINK_INVALID = "media_link_invalid"
     # consultations
     MATTER_PHASE_INVALID = "matter_phase_invalid"
@@ -104,6 +105,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.MEDIA_CORRUPT: 422,
     ErrorCode.MEDIA_TOO_MANY_PHOTOS: 409,
     ErrorCode.MEDIA_STORAGE_UNAVAILABLE: 503,
+    ErrorCode.MEDIA_STORAGE_FULL: 507,
     ErrorCode.MEDIA_LINK_INVALID: 403,
     ErrorCode.VALIDATION: 400,
     ErrorCode.NOT_FOUND: 404,

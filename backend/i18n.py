@@ -194,6 +194,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         ZH: "照片数量已达上限（每项最多 {max} 张）",
         EN: "Too many photos (at most {max} each)",
     },
+    ErrorCode.MEDIA_STORAGE_FULL: {
+        ZH: "照片存储空间已满，暂时无法上传，请联系管理员",
+        EN: "Photo storage is full; uploads fail until an administrator frees space",
+    },
     ErrorCode.MEDIA_STORAGE_UNAVAILABLE: {
         ZH: "照片存储暂不可用，请稍后重试",
         EN: "Photo storage is unavailable right now; please try again later",

@@ -18,6 +18,7 @@ the same photo back.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -36,10 +37,18 @@ from grid.permissions import Action
 from grid.tables import OrgUnit
 from media.processing import GpsPoint, ProcessedPhoto, process_photo
 from media.services.access import PHOTO_COLUMNS, access_photo
-from media.storage import ObjectStorage, StorageUnavailable, ready_storage, storage_for
+from media.storage import (
+    ObjectStorage,
+    StorageFull,
+    StorageUnavailable,
+    ready_storage,
+    storage_for,
+)
 from media.tables import MediaImage, Photo
 
 _pool: ThreadPoolExecutor | None = None
+
+log = logging.getLogger("gridgov.media.photos")
 
 
 def _processing_pool() -> ThreadPoolExecutor:
@@ -140,6 +149,9 @@ async def _store(storage: ObjectStorage, processed: ProcessedPhoto) -> None:
     try:
         await storage.put(thumb_key, processed.thumb, JPEG)
         await storage.put(display_key, processed.display, JPEG)
+    except StorageFull as exc:
+        log.error("media storage is full: %s", exc)  # an operator must free space
+        raise DomainError(ErrorCode.MEDIA_STORAGE_FULL) from exc
     except StorageUnavailable as exc:
         raise DomainError(ErrorCode.MEDIA_STORAGE_UNAVAILABLE) from exc
 

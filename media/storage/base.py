@@ -3,7 +3,8 @@
 Services only ever ``put`` whole small objects (a display JPEG, a thumbnail), hand clients a
 time-limited URL, and — for maintenance — list and delete. Backends turn their own errors into
 :class:`StorageUnavailable` (the peer is down, refuses us, or times out: the uploader gets a
-503 and may retry) or :class:`ObjectMissing`; nothing else escapes them.
+503 and may retry), its :class:`StorageFull` (no room left: 507 until an operator acts) or
+:class:`ObjectMissing`; nothing else escapes them.
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ class StorageError(Exception):
 
 class StorageUnavailable(StorageError):
     """The store cannot be reached or refused to work; the request may be retried later."""
+
+
+class StorageFull(StorageUnavailable):
+    """The store has no room left (a full disk, a quota): nothing was written, and retrying
+    will not help until an operator frees space or grows the volume."""
 
 
 class ObjectMissing(StorageError):

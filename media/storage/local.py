@@ -3,12 +3,14 @@
 The folder is never served as a directory. The app serves one object at a time behind a signed,
 expiring URL (:mod:`media.signing`), so the local backend gives clients the same kind of link
 an S3 presigned GET does. Writes go to a temporary file that is flushed to disk and renamed, so a
-crash never leaves a half-written object under a real key.
+crash never leaves a half-written object under a real key; a failed write (a full disk, say)
+removes its temporary file.
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
 import tempfile
 from datetime import UTC, datetime, timedelta
@@ -17,7 +19,13 @@ from urllib.parse import quote
 
 from backend import clock
 from media.signing import UrlSigner
-from media.storage.base import ObjectMissing, StorageUnavailable, StoredObject, check_key
+from media.storage.base import (
+    ObjectMissing,
+    StorageFull,
+    StorageUnavailable,
+    StoredObject,
+    check_key,
+)
 
 #: Where the HTTP adapter serves signed local objects; the backend builds URLs under it.
 LOCAL_URL_BASE = "/api/v1/media/objects"
@@ -58,6 +66,8 @@ class LocalStorage:
         try:
             await asyncio.to_thread(self._write, path, data)
         except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise StorageFull(f"no room for {key} in {self.root}: {exc}") from exc
             raise StorageUnavailable(f"cannot write {key}: {exc}") from exc
 
     async def get(self, key: str) -> bytes:

@@ -29,6 +29,7 @@ from minio.error import MinioException, S3Error
 
 from media.storage.base import (
     ObjectMissing,
+    StorageFull,
     StorageMisconfigured,
     StorageUnavailable,
     StoredObject,
@@ -40,6 +41,8 @@ T = TypeVar("T")
 #: S3 refuses presigned URLs valid for longer than seven days.
 MAX_PRESIGN_TTL = timedelta(days=7)
 _MISSING = frozenset({"NoSuchKey", "NoSuchObject"})
+#: MinIO's answer when its drives have no room left.
+_FULL = frozenset({"XMinioStorageFull"})
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,8 @@ class S3Storage:
         except S3Error as exc:
             if exc.code in _MISSING:
                 raise ObjectMissing(what) from exc
+            if exc.code in _FULL:
+                raise StorageFull(f"{what}: S3 error {exc.code}") from exc
             raise StorageUnavailable(f"{what}: S3 error {exc.code}") from exc
         except (MinioException, urllib3.exceptions.HTTPError, OSError) as exc:
             raise StorageUnavailable(f"{what}: {type(exc).__name__}") from exc
