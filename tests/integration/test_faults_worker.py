@@ -12,6 +12,7 @@ the killed attempt's transaction died with its connection.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -49,6 +50,11 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _payload(row: dict[str, Any]) -> dict[str, Any]:
+    payload = row["payload"]
+    return json.loads(payload) if isinstance(payload, str) else payload
+
+
 def _received(log: Path) -> list[str]:
     text = log.read_text(encoding="utf-8", errors="replace")
     return re.findall(rf"Task {DELIVER}\[([0-9a-f-]+)\] received", text)
@@ -79,7 +85,11 @@ async def test_worker_killed_mid_delivery_runs_the_task_again_and_records_the_no
         kind=AssigneeKind.staff,
         target_id=world.staff["grid_worker_a"],
     )
-    pending = await Outbox.select().where(Outbox.delivered_at.is_null())
+    pending = [
+        row
+        for row in await Outbox.select().where(Outbox.delivered_at.is_null())
+        if _payload(row).get("case_id") == case["id"]
+    ]
     assert [r["kind"] for r in pending] == ["case.dispatched"]
     row_id = pending[0]["id"]
     fake_tg.hold_first_to.add(chat)
