@@ -172,6 +172,7 @@ def private_postgres() -> Iterator[PrivatePostgres]:
         cluster.init()
         cluster.start()
     except (OSError, subprocess.SubprocessError) as exc:
+        shutil.rmtree(cluster.folder, ignore_errors=True)
         service_missing("a private PostgreSQL cluster", exc)
     try:
         yield cluster
