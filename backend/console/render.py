@@ -14,6 +14,7 @@ from litestar.response import Template
 from litestar.template.config import TemplateConfig
 
 from backend.console.csrf import CSRF_FIELD, csrf_cookie, csrf_token
+from backend.console.nav import NavLink, nav_for
 from backend.console.session import language_of, settings_of
 from backend.console.texts import channel_name, level_name, role_name, text
 from grid.actors import Actor
@@ -54,19 +55,25 @@ class Grant:
 
 @dataclass(frozen=True)
 class Me:
+    """Who is signed in, for the page header: name, roles at units, the menu they get."""
+
+    id: int
     name: str
     grants: list[Grant]
+    nav: list[NavLink]
 
 
-async def me_of(actor: Actor) -> Me:
+async def me_of(actor: Actor, path: str = "") -> Me:
     ids = sorted({g.unit_id for g in actor.grants})
     rows = (
         await OrgUnit.select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.is_in(ids)) if ids else []
     )
     names = {r["id"]: r["name"] for r in rows}
     return Me(
+        actor.id,
         actor.name,
         [Grant(role_name(g.role), names.get(g.unit_id, str(g.unit_id))) for g in actor.grants],
+        nav_for(actor, path),
     )
 
 

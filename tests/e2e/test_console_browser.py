@@ -130,6 +130,7 @@ async def test_street_staff_triage_an_escalated_case_until_it_leaves_the_queue(
 
     await page.locator("#do-claim").click()
     await page.locator("#action-done").wait_for()
+    assert await page.locator("#claimed-by").inner_text() == "street_a_staff"
     await page.locator("#do-file").click()
     await page.locator("#action-done").wait_for()
     await accessible(page)
