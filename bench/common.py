@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -38,6 +39,35 @@ async def fresh_database(prefix: str = "gridgov_bench") -> AsyncIterator[str]:
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await conn.close()
+
+
+async def hold_cases(url: str, world: Any, count: int) -> float:
+    """Fill the table with ``count`` closed cases of the same grid (the data that grows)."""
+    import asyncpg
+
+    from backend import clock
+    from bench.escalation_sweep import GENERATE
+    from tests.cases_support import category_id
+
+    if count <= 0:
+        return 0.0
+    conn = await asyncpg.connect(url)
+    try:
+        t = time.perf_counter()
+        await conn.execute(
+            GENERATE.replace("'b-' || g", "'held-' || g"),
+            await category_id("0101"),
+            world.units["grid_a1_1"],
+            0,
+            "500103001001001",
+            0,
+            count,
+            clock.now(),
+        )
+        await conn.execute("ANALYZE")
+        return time.perf_counter() - t
+    finally:
+        await conn.close()
 
 
 def percentile(values: list[float], p: float) -> float:
