@@ -226,7 +226,7 @@ def summarize(out: dict[str, Any]) -> dict[str, Any]:
 def measure(size: int, quick: bool = False) -> dict[str, Any]:
     """Taps on both delivery paths with ``size`` cases held (fresh database, dropped after)."""
     paths = ["inprocess"] if quick else ["inprocess", "celery"]  # a worker start costs ~20 s
-    return summarize(asyncio.run(run(20 if quick else 300, paths, size)))
+    return summarize(asyncio.run(run(10 if quick else 300, paths, size)))
 
 
 def main() -> None:

@@ -304,9 +304,9 @@ def run(connections: int, duration: int, load: str, held: int = 0, warmup: int =
         results = {}
         for spec in specs:
             # warm-up: pools, caches and the unit index fill up
-            if load == "wrk":
+            if warmup and load == "wrk":
                 wrk_run(base, spec, 8, warmup, tmp)
-            else:
+            elif warmup:
                 python_run(base, spec, 8, warmup)
             cpu0 = cpu_seconds(server.pid)
             results[spec["name"]] = (
@@ -384,7 +384,7 @@ def summarize(out: dict[str, Any]) -> dict[str, Any]:
 def measure(size: int, quick: bool = False) -> dict[str, Any]:
     """The three endpoints with ``size`` cases held (fresh database, dropped after)."""
     if quick:
-        return summarize(run(10, 2, "auto", size, warmup=1))
+        return summarize(run(10, 1, "auto", size, warmup=0))
     return summarize(run(50, 10, "auto", size))
 
 

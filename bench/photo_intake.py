@@ -260,7 +260,7 @@ def summarize(out: dict[str, Any]) -> dict[str, Any]:
 
 def measure(size: int, quick: bool = False) -> dict[str, Any]:
     """Photo reports with ``size`` photos already stored (a fresh SQLite file and folder)."""
-    return summarize(run(6 if quick else 120, 2, 2, size))
+    return summarize(run(4 if quick else 120, 2, 2, size))
 
 
 def main() -> None:
