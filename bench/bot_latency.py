@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import fresh_database, hold_cases, percentile, print_summary, quantity, result  # noqa: E402
+
 REDIS = os.environ.get("GRIDGOV_BENCH_REDIS", "redis://127.0.0.1:6379/14")
 
 

@@ -16,7 +16,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 PG_ADMIN = os.environ.get(
-    "GRIDGOV_BENCH_PG", os.environ.get("GRIDGOV_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    "GRIDGOV_BENCH_PG",
+    os.environ.get("GRIDGOV_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"),
 )
 
 

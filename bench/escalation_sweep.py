@@ -39,7 +39,6 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import fresh_database, print_summary, quantity, result  # noqa: E402
 
-
 GENERATE = """
 INSERT INTO case_record (
     category, description, severity, state, home_unit, home_prefix, level, unit, unit_prefix,
@@ -166,13 +165,17 @@ async def measure_async(cases: int, open_: int, overdue: int) -> dict[str, Any]:
             t = time.perf_counter()
             idle = await sweep_overdue(now=now - timedelta(hours=1))
             out["idle_ms"] = 1000 * (time.perf_counter() - t)
-            print(f"idle sweep (nothing overdue): {out['idle_ms']:.1f} ms, escalated {idle.escalated}")
+            print(
+                f"idle sweep (nothing overdue): {out['idle_ms']:.1f} ms, escalated {idle.escalated}"
+            )
 
             t = time.perf_counter()
             swept = await sweep_overdue(now=now)
             out["sweep_s"] = time.perf_counter() - t
             assert swept.escalated == overdue, swept
-            print(f"sweep of {overdue:,} overdue: {out['sweep_s']:.2f} s, escalated {swept.escalated}")
+            print(
+                f"sweep of {overdue:,} overdue: {out['sweep_s']:.2f} s, escalated {swept.escalated}"
+            )
 
             out["baseline_s"] = await baseline(url, overdue, open_)
             print(f"baseline (plain SQL, same writes): {out['baseline_s']:.2f} s")

@@ -246,7 +246,9 @@ def wait_for(port: int, timeout: float = 60.0) -> None:
     raise SystemExit("the server did not start")
 
 
-def run(connections: int, duration: int, load: str, held: int = 0, warmup: int = 2) -> dict[str, Any]:
+def run(
+    connections: int, duration: int, load: str, held: int = 0, warmup: int = 2
+) -> dict[str, Any]:
     """Serve, load each endpoint in turn, and return the figures (the database is dropped)."""
     if load == "auto":
         load = "wrk" if shutil.which("wrk") else "python"

@@ -222,8 +222,15 @@ async def measure_on(url: str, runs: int) -> list[dict[str, Any]]:
             for name, call in calls.items():
                 took = await timed(runs, call)
                 rows_out.append(
-                    {"query": name, "scope": scope, "period": label, "rows": rows,
-                     "ms": took * 1000, "count_ms": base * 1000, "sum_ms": read * 1000}
+                    {
+                        "query": name,
+                        "scope": scope,
+                        "period": label,
+                        "rows": rows,
+                        "ms": took * 1000,
+                        "count_ms": base * 1000,
+                        "sum_ms": read * 1000,
+                    }
                 )
     await db.close_pool(engine)
     return rows_out
@@ -244,11 +251,17 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def summarize(size: int, runs: int, generated_s: float, rows: list[dict[str, Any]]) -> dict[str, Any]:
+def summarize(
+    size: int, runs: int, generated_s: float, rows: list[dict[str, Any]]
+) -> dict[str, Any]:
     """The headline: a district's month of ``unit_kpis`` against reading the same rows."""
-    head = next(r for r in rows if r["query"] == "unit_kpis" and r["scope"] == "district" and r["period"] == "month")
-    detail = (
-        f"{size:,} cases (generation {generated_s:.0f} s), median of {runs} runs:\n\n" + table(rows)
+    head = next(
+        r
+        for r in rows
+        if r["query"] == "unit_kpis" and r["scope"] == "district" and r["period"] == "month"
+    )
+    detail = f"{size:,} cases (generation {generated_s:.0f} s), median of {runs} runs:\n\n" + table(
+        rows
     )
     return result(
         "kpi",

@@ -26,7 +26,6 @@ import contextlib
 import io
 import multiprocessing as mp
 import os
-import platform
 import sys
 import tempfile
 import time

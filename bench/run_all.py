@@ -103,24 +103,34 @@ BENCHES = [
 # --- one bench at one size, in its own process -------------------------------------------------
 
 
-def run_one(name: str, size: int, quick: bool, out: Path) -> None:
+def run_one(name: str, sizes: list[int], quick: bool, out: Path) -> None:
     import importlib
 
     os.environ.setdefault("PICCOLO_CONF", "backend.piccolo_conf")
     sys.path.insert(0, str(ROOT))
     module = importlib.import_module(f"bench.{name}")
-    res = module.measure(size, quick=quick)
-    out.write_text(json.dumps(res, ensure_ascii=False), encoding="utf-8")
+    results = []
+    for size in sizes:
+        started = time.perf_counter()
+        res = module.measure(size, quick=quick)
+        res["seconds"] = time.perf_counter() - started
+        results.append(res)
+    out.write_text(json.dumps(results, ensure_ascii=False), encoding="utf-8")
 
 
-def spawn(bench: Bench, size: int, quick: bool, logs: Path) -> dict[str, Any]:
-    """Run one bench at one size in a fresh interpreter; its result, or an ``error``."""
-    out = logs / f"{bench.name}-{size}.json"
-    log = logs / f"{bench.name}-{size}.log"
+def spawn(bench: Bench, sizes: list[int], quick: bool, logs: Path) -> list[dict[str, Any]]:
+    """Run one bench at the sizes in a fresh interpreter (one per size, except in quick mode,
+    which saves the start-up); the results, or an ``error`` in each."""
+    if not quick and len(sizes) > 1:
+        return [r for size in sizes for r in spawn(bench, [size], quick, logs)]
+    tag = "-".join(str(s) for s in sizes)
+    out = logs / f"{bench.name}-{tag}.json"
+    log = logs / f"{bench.name}-{tag}.log"
     started = time.perf_counter()
     with open(log, "wb") as sink:
         code = subprocess.call(
-            [sys.executable, "-m", "bench.run_all", "--one", bench.name, "--size", str(size)]
+            [sys.executable, "-m", "bench.run_all", "--one", bench.name]
+            + ["--size", ",".join(str(s) for s in sizes)]
             + (["--quick"] if quick else [])
             + ["--json", str(out)],
             cwd=ROOT,
@@ -129,13 +139,14 @@ def spawn(bench: Bench, size: int, quick: bool, logs: Path) -> dict[str, Any]:
         )
     took = time.perf_counter() - started
     if code != 0 or not out.exists():
-        tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
-        print(f"  {bench.name} at {size:,}: FAILED (exit {code}), see {log}", flush=True)
-        return {"bench": bench.name, "size": size, "error": " / ".join(tail), "seconds": took}
-    res = json.loads(out.read_text(encoding="utf-8"))
-    res["seconds"] = took
-    print(f"  {bench.name} at {size:,}: {took:.0f} s", flush=True)
-    return res
+        text = log.read_text(encoding="utf-8", errors="replace")
+        print(f"  {bench.name} at {tag}: FAILED (exit {code}):\n{text[-3000:]}", flush=True)
+        tail = " / ".join(text.strip().splitlines()[-3:])
+        return [{"bench": bench.name, "size": s, "error": tail, "seconds": took} for s in sizes]
+    results = json.loads(out.read_text(encoding="utf-8"))
+    for res in results:
+        print(f"  {bench.name} at {res['size']:,}: {res['seconds']:.0f} s", flush=True)
+    return results
 
 
 # --- the machine ---------------------------------------------------------------------------------
@@ -299,19 +310,21 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the results")
     parser.add_argument("--allow-python-load", action="store_true")
     parser.add_argument("--one", help=argparse.SUPPRESS)
-    parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--size", help=argparse.SUPPRESS)
     parser.add_argument("--json", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        run_one(args.one, args.size, args.quick, args.json)
+        run_one(args.one, [int(x) for x in args.size.split(",")], args.quick, args.json)
         return
 
     chosen = [b for b in BENCHES if not args.only or b.name in args.only.split(",")]
     if args.only and len(chosen) != len(args.only.split(",")):
         raise SystemExit(f"unknown bench in {args.only}; known: {[b.name for b in BENCHES]}")
-    load_gen = ensure_wrk(args.quick, args.allow_python_load) if any(
-        b.name == "intake" for b in chosen
-    ) else "-"
+    load_gen = (
+        ensure_wrk(args.quick, args.allow_python_load)
+        if any(b.name == "intake" for b in chosen)
+        else "-"
+    )
     info = machine()
     command = " ".join(["python -m bench.run_all", *sys.argv[1:]])
     started, t0 = datetime.now(UTC), time.perf_counter()
@@ -321,11 +334,7 @@ def main() -> None:
         logs = Path(tmp)
         for bench in chosen:
             sizes = bench.quick if args.quick else bench.full
-            runs[bench.name] = [spawn(bench, size, args.quick, logs) for size in sizes]
-            failed = [r for r in runs[bench.name] if "error" in r]
-            if failed:  # keep the log: the temporary folder goes away
-                for r in failed:
-                    print(Path(logs / f"{bench.name}-{r['size']}.log").read_text()[-3000:])
+            runs[bench.name] = spawn(bench, list(sizes), args.quick, logs)
     text = render(
         runs,
         info,
