@@ -397,6 +397,7 @@ async def soak(seconds: float, warmup_s: float) -> dict[str, Any]:
         },
         "error_samples": stats.error_samples,
         "memory": {name: memory_trend(s, warmup_s) for name, s in samples.items()},
+        "rss_samples": samples,
         "outbox_undelivered": undelivered,
         "processes_alive": alive,
     }
