@@ -70,6 +70,7 @@ def test_mixed_soak_at_five_times_the_city_rate_has_no_errors_and_flat_memory(
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     res = json.loads(out.read_text(encoding="utf-8"))
     report = done.stdout[-3000:]
+    print(report)  # the figures, for docs/reliability.md (pytest -s shows them)
     assert res["processes_alive"], report
     assert res["error_samples"] == [], report
     expected = {**RATES, "triage": 2 * REPORTS}
