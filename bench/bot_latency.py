@@ -12,6 +12,10 @@ update was posted, one case at a time, over ``--cases`` cases, for two delivery 
 
 Fresh PostgreSQL database, migrated by the real code, the test personas. Target: p99 < 1 s.
 
+The same-run baseline: a plain HTTP ``sendMessage`` from this process to the same fake, timed
+the same way (the floor of any delivery). ``--held`` fills the table with that many closed
+cases first; ``measure(size)`` (for ``bench/run_all.py``): the data that grows is the cases held.
+
 Run: ``.venv/bin/python bench/bot_latency.py`` (``--cases 100`` quick; ``--paths inprocess``).
 """
 
@@ -19,6 +23,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import io
 import json
 import os
 import shutil
@@ -33,23 +39,30 @@ os.environ.setdefault("PICCOLO_CONF", "backend.piccolo_conf")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PG_ADMIN = os.environ.get("GRIDGOV_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
+from bench.common import fresh_database, hold_cases, percentile, print_summary, quantity, result  # noqa: E402
+
 REDIS = os.environ.get("GRIDGOV_BENCH_REDIS", "redis://127.0.0.1:6379/14")
 
 
-async def admin(sql: str) -> None:
-    import asyncpg
+async def direct_sends(fake: Any, chat: int, n: int) -> list[float]:
+    """The baseline: a plain HTTP sendMessage to the same fake Bot API, until it records it."""
+    import httpx
 
-    conn = await asyncpg.connect(PG_ADMIN)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
+    from tests.telegram_support import TOKEN
 
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+    latencies = []
+    async with httpx.AsyncClient(base_url=fake.url) as client:
+        for i in range(n + 5):
+            sent = time.monotonic()
+            seen = len(fake.calls)
+            r = await client.post(
+                f"/bot{TOKEN}/sendMessage", json={"chat_id": chat, "text": f"baseline {i}"}
+            )
+            r.raise_for_status()
+            arrived = next(c for c in fake.calls[seen:] if c.params.get("text") == f"baseline {i}")
+            if i >= 5:  # after the same 5 warm-up sends
+                latencies.append(arrived.at - sent)
+    return latencies
 
 
 async def make_cases(world: Any, n: int) -> list[int]:
@@ -73,7 +86,7 @@ async def make_cases(world: Any, n: int) -> list[int]:
     return ids
 
 
-async def measure(
+async def taps(
     harness: Any, fake: Any, dispatcher: int, worker: int, ids: list[int]
 ) -> list[float]:
     from tests.telegram_support import button
@@ -104,7 +117,7 @@ async def measure(
     return latencies
 
 
-async def run(n: int, paths: list[str]) -> None:
+async def run(n: int, paths: list[str], held: int = 0) -> dict[str, Any]:
     import dataclasses
 
     from backend import db, pii
@@ -118,10 +131,9 @@ async def run(n: int, paths: list[str]) -> None:
     from tests.telegram_support import SECRET, TOKEN, BotHarness, next_id, text
     from tests.workers import celery_worker
 
-    name = f"gridgov_bench_{uuid.uuid4().hex[:8]}"
-    url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+    database = fresh_database()
+    url = await database.__aenter__()
     queue = f"bench-bots-{uuid.uuid4().hex[:6]}"
-    await admin(f'CREATE DATABASE "{name}"')
     tmp = Path(tempfile.mkdtemp(prefix="gridgov-bench-"))
     fake = FakeBotApi().start()
     env = {
@@ -141,8 +153,10 @@ async def run(n: int, paths: list[str]) -> None:
         pii.configure(settings.pii_key)
         engine = db.ensure_engine(settings)
         await db.open_pool(engine)
-        await db.migrate()
+        with contextlib.redirect_stdout(io.StringIO()):  # Piccolo reports every migration
+            await db.migrate()
         world = await build_world(settings)
+        held_s = await hold_cases(url, world, held)
         harness = await BotHarness(dataclasses.replace(settings)).start()
         chats = {}
         for persona in ("community_staff_a", "grid_worker_a"):
@@ -160,39 +174,72 @@ async def run(n: int, paths: list[str]) -> None:
             args = (harness, fake, chats["community_staff_a"], chats["grid_worker_a"])
             if path == "inprocess":
                 outbox.set_kicker(InProcessDelivery())
-                await measure(*args, ids[:5])  # warm-up
-                results[path] = await measure(*args, ids[5:])
+                await taps(*args, ids[:5])  # warm-up
+                results[path] = await taps(*args, ids[5:])
             else:
                 delivery.unregister_sender("telegram")  # only the worker delivers
                 outbox.set_kicker(kick_delivery)
                 with celery_worker(settings, REDIS, queue, log=tmp / "worker.log"):
-                    await measure(*args, ids[:5])  # warm-up (worker start)
-                    results[path] = await measure(*args, ids[5:])
+                    await taps(*args, ids[:5])  # warm-up (worker start)
+                    results[path] = await taps(*args, ids[5:])
             outbox.set_kicker(None)
+        results["baseline"] = await direct_sends(fake, chats["grid_worker_a"], n)
         await harness.stop()
         await db.close_pool(engine)
     finally:
         fake.stop()
-        await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await database.__aexit__(None, None, None)
         shutil.rmtree(tmp, ignore_errors=True)
+    return {"n": n, "held": held, "held_s": held_s, "results": results}
 
-    load = os.getloadavg()[0]
-    print(f"\nload average {load:.1f}, {n} cases per path, PostgreSQL, one tap at a time\n")
-    print("| delivery path | cases | p50 | p99 | max |")
-    print("|---|---:|---:|---:|---:|")
+
+def summarize(out: dict[str, Any]) -> dict[str, Any]:
+    results = out["results"]
+    lines = [
+        f"{out['held']:,} cases held (generated in {out['held_s']:.1f} s), "
+        f"{out['n']} taps per path, one at a time:",
+        "",
+        "| delivery path | taps | p50 | p99 | max |",
+        "|---|---:|---:|---:|---:|",
+    ]
     for path, values in results.items():
-        print(
-            f"| {path} | {len(values)} | {percentile(values, 50) * 1000:.0f} ms "
-            f"| {percentile(values, 99) * 1000:.0f} ms | {max(values) * 1000:.0f} ms |"
+        label = "baseline: plain HTTP sendMessage" if path == "baseline" else path
+        lines.append(
+            f"| {label} | {len(values)} | {percentile(values, 50) * 1000:.1f} ms "
+            f"| {percentile(values, 99) * 1000:.1f} ms | {max(values) * 1000:.1f} ms |"
         )
+    path = "inprocess" if "inprocess" in results else next(iter(results))
+    p99 = percentile(results[path], 99) * 1000
+    base = percentile(results["baseline"], 99) * 1000
+    lines += ["", f"Target p99 < 1 s ({path}): **{'met' if p99 < 1000 else 'not met'}**."]
+    return result(
+        "bot_latency",
+        data="cases held",
+        size=out["held"],
+        figure=quantity(f"tap → worker's message, p99 ({path})", p99, "ms"),
+        baseline=quantity("plain HTTP sendMessage, p99", base, "ms"),
+        ratio=p99 / base,
+        cost=quantity(f"p99 ({path})", p99, "ms"),
+        detail="\n".join(lines),
+    )
+
+
+def measure(size: int, quick: bool = False) -> dict[str, Any]:
+    """Taps on both delivery paths with ``size`` cases held (fresh database, dropped after)."""
+    paths = ["inprocess"] if quick else ["inprocess", "celery"]  # a worker start costs ~20 s
+    return summarize(asyncio.run(run(10 if quick else 300, paths, size)))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cases", type=int, default=1000)
     parser.add_argument("--paths", default="inprocess,celery")
+    parser.add_argument("--held", type=int, default=0, help="cases already in the table")
     args = parser.parse_args()
-    asyncio.run(run(args.cases, args.paths.split(",")))
+    res = summarize(asyncio.run(run(args.cases, args.paths.split(","), args.held)))
+    print()
+    print(res["detail"])
+    print_summary(res)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,11 @@ real schema and indexes; ``--overdue`` of the open cases are past their deadline
 4. a month later, when every open case is overdue, two sweepers at once
    (``FOR UPDATE SKIP LOCKED``): together they must escalate each case exactly once;
 
-and prints PostgreSQL's plan for the sweep's query (the partial index on ``sweep_at``).
+and prints PostgreSQL's plan for the sweep's query (the partial index on ``sweep_at``). The
+same-run baseline writes what an escalation writes (row update, history row, outbox row) as
+plain SQL in batches of 500, for as many (closed) cases: the figure is the sweep's cost per case
+against it. ``measure(size)`` (for ``bench/run_all.py``): ``size`` cases held, a tenth open,
+a fixed overdue batch.
 
 Run: ``.venv/bin/python bench/escalation_sweep.py`` (``--cases 100000 --open 10000`` quick).
 """
@@ -18,31 +22,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import io
 import os
 import shutil
 import sys
 import tempfile
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("PICCOLO_CONF", "backend.piccolo_conf")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PG_ADMIN = os.environ.get("GRIDGOV_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-async def admin(sql: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(PG_ADMIN)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
+from bench.common import fresh_database, print_summary, quantity, result  # noqa: E402
 
 GENERATE = """
 INSERT INTO case_record (
@@ -69,7 +64,47 @@ FROM generate_series(1, $6) AS g, (SELECT $7::timestamptz AS t0) AS t
 """
 
 
-async def run(cases: int, open_: int, overdue: int) -> None:
+#: The same-run baseline: the writes an escalation makes, as plain SQL on closed cases of the
+#: same table in batches of 500 (move the row up a level with a fresh deadline, one history
+#: row, one outbox row each), without the sweep's locking query, ladder or rules.
+BASELINE_BATCH = """
+WITH moved AS (
+    UPDATE case_record SET level = 'community', escalations = escalations + 1,
+           deadline_at = deadline_at + interval '1 day', version = version + 1
+    WHERE id = ANY($1::bigint[]) RETURNING id, state
+), history AS (
+    INSERT INTO case_event ("case", at, actor_kind, actor_id, actor_name, action, from_state,
+                            to_state, from_level, to_level, reason, channel, data)
+    SELECT id, now(), 'system', 'bench', '', 'escalate', state, state, 'grid', 'community',
+           'bench', 'system', '{}' FROM moved
+)
+INSERT INTO outbox (kind, recipient_kind, recipient_id, payload, created_at, attempts, last_error)
+SELECT 'bench', 'unit', '0', '{}', now(), 0, '' FROM moved
+"""
+
+
+async def baseline(url: str, count: int, open_: int) -> float:
+    """Seconds the plain-SQL writes take for ``count`` (closed) cases."""
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        ids = [
+            r["id"]
+            for r in await conn.fetch(
+                "SELECT id FROM case_record WHERE state = 'closed' ORDER BY id LIMIT $1", count
+            )
+        ]
+        t = time.perf_counter()
+        for i in range(0, len(ids), 500):
+            async with conn.transaction():
+                await conn.execute(BASELINE_BATCH, ids[i : i + 500])
+        return time.perf_counter() - t
+    finally:
+        await conn.close()
+
+
+async def measure_async(cases: int, open_: int, overdue: int) -> dict[str, Any]:
     from backend import clock, db, pii
     from backend.config import load_settings
     from grid.cases.services.sweep import sweep_overdue
@@ -77,90 +112,151 @@ async def run(cases: int, open_: int, overdue: int) -> None:
     from tests.cases_support import category_id
     from tests.personas import build_world
 
-    name = f"gridgov_bench_{uuid.uuid4().hex[:8]}"
-    url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
-    await admin(f'CREATE DATABASE "{name}"')
     tmp = Path(tempfile.mkdtemp(prefix="gridgov-bench-"))
+    out: dict[str, Any] = {"cases": cases, "open": open_, "overdue": overdue}
     try:
-        settings = load_settings(
-            {"GRIDGOV_DATABASE_URL": url, "GRIDGOV_VAR_DIR": str(tmp), "GRIDGOV_ENV": "dev"}
-        )
-        pii.configure(settings.pii_key)
-        engine = db.ensure_engine(settings)
-        await db.open_pool(engine)
-        await db.migrate()
-        world = await build_world(settings)
-        grid = world.units["grid_a1_1"]
-        now = clock.now()
-        import asyncpg
+        async with fresh_database() as url:
+            settings = load_settings(
+                {"GRIDGOV_DATABASE_URL": url, "GRIDGOV_VAR_DIR": str(tmp), "GRIDGOV_ENV": "dev"}
+            )
+            pii.configure(settings.pii_key)
+            engine = db.ensure_engine(settings)
+            await db.open_pool(engine)
+            with contextlib.redirect_stdout(io.StringIO()):  # Piccolo reports every migration
+                await db.migrate()
+            world = await build_world(settings)
+            grid = world.units["grid_a1_1"]
+            now = clock.now()
+            import asyncpg
 
-        conn = await asyncpg.connect(url)
-        try:
+            conn = await asyncpg.connect(url)
+            try:
+                t = time.perf_counter()
+                await conn.execute(
+                    GENERATE,
+                    await category_id("0101"),
+                    grid,
+                    open_,
+                    "500103001001001",
+                    overdue,
+                    cases,
+                    now,
+                )
+                await conn.execute("ANALYZE case_record")
+                out["generate_s"] = time.perf_counter() - t
+                print(
+                    f"generated {cases:,} cases ({open_:,} open, {overdue:,} overdue) "
+                    f"in {out['generate_s']:.1f} s"
+                )
+                plan = await conn.fetch(
+                    "EXPLAIN SELECT * FROM case_record WHERE sweep_at <= $1 "
+                    "ORDER BY sweep_at LIMIT 500 FOR UPDATE SKIP LOCKED",
+                    now,
+                )
+                out["plan"] = " → ".join(
+                    r[0].strip().removeprefix("->").strip().split("  (")[0]
+                    for r in plan
+                    if "->" in r[0] or r[0] == plan[0][0]
+                )
+                print("plan: " + out["plan"])
+            finally:
+                await conn.close()
+
             t = time.perf_counter()
-            await conn.execute(
-                GENERATE,
-                await category_id("0101"),
-                grid,
-                open_,
-                "500103001001001",
-                overdue,
-                cases,
-                now,
-            )
-            await conn.execute("ANALYZE case_record")
+            idle = await sweep_overdue(now=now - timedelta(hours=1))
+            out["idle_ms"] = 1000 * (time.perf_counter() - t)
             print(
-                f"generated {cases:,} cases ({open_:,} open, {overdue:,} overdue) "
-                f"in {time.perf_counter() - t:.1f} s"
+                f"idle sweep (nothing overdue): {out['idle_ms']:.1f} ms, escalated {idle.escalated}"
             )
-            plan = await conn.fetch(
-                "EXPLAIN SELECT * FROM case_record WHERE sweep_at <= $1 "
-                "ORDER BY sweep_at LIMIT 500 FOR UPDATE SKIP LOCKED",
-                now,
+
+            t = time.perf_counter()
+            swept = await sweep_overdue(now=now)
+            out["sweep_s"] = time.perf_counter() - t
+            assert swept.escalated == overdue, swept
+            print(
+                f"sweep of {overdue:,} overdue: {out['sweep_s']:.2f} s, escalated {swept.escalated}"
             )
-            print("plan: " + " | ".join(r[0].strip() for r in plan))
-        finally:
-            await conn.close()
 
-        t = time.perf_counter()
-        idle = await sweep_overdue(now=now - timedelta(hours=1))
-        print(
-            f"idle sweep (nothing overdue): {1000 * (time.perf_counter() - t):.1f} ms, "
-            f"escalated {idle.escalated}"
-        )
+            out["baseline_s"] = await baseline(url, overdue, open_)
+            print(f"baseline (plain SQL, same writes): {out['baseline_s']:.2f} s")
 
-        t = time.perf_counter()
-        result = await sweep_overdue(now=now)
-        elapsed = time.perf_counter() - t
-        print(
-            f"sweep of {overdue:,} overdue: {elapsed:.2f} s "
-            f"({1000 * elapsed / max(1, result.escalated):.2f} ms per case), "
-            f"escalated {result.escalated}"
-        )
+            t = time.perf_counter()
+            again = await sweep_overdue(now=now)
+            out["again_ms"] = 1000 * (time.perf_counter() - t)
+            assert again.escalated == 0, again
+            print(f"sweep again at once: {out['again_ms']:.1f} ms, escalated {again.escalated}")
 
-        t = time.perf_counter()
-        again = await sweep_overdue(now=now)
-        print(
-            f"sweep again at once: {1000 * (time.perf_counter() - t):.1f} ms, "
-            f"escalated {again.escalated}"
-        )
-
-        # a second round a month later: every open case is overdue now; two sweepers at once
-        later = now + timedelta(days=30)
-        t = time.perf_counter()
-        pair = await asyncio.gather(sweep_overdue(now=later), sweep_overdue(now=later))
-        elapsed = time.perf_counter() - t
-        escalations = await CaseEvent.count().where(CaseEvent.action == "escalate")
-        print(
-            f"two sweepers at once: {elapsed:.2f} s, escalated {pair[0].escalated} + "
-            f"{pair[1].escalated}; escalation rows in history: {escalations:,} "
-            f"(expected {overdue + open_:,}: each open case once, the first batch twice)"
-        )
-        top = await Case.count().where(Case.level == "street")
-        print(f"cases now at the street center: {top:,}")
-        await db.close_pool(engine)
+            # a month later every open case is overdue; two sweepers at once
+            later = now + timedelta(days=30)
+            t = time.perf_counter()
+            pair = await asyncio.gather(sweep_overdue(now=later), sweep_overdue(now=later))
+            out["pair_s"] = time.perf_counter() - t
+            out["pair"] = (pair[0].escalated, pair[1].escalated)
+            escalations = await CaseEvent.count().where(
+                (CaseEvent.action == "escalate") & (CaseEvent.actor_id != "bench")
+            )
+            assert escalations == overdue + open_, (escalations, overdue + open_)
+            out["escalation_rows"] = escalations
+            out["at_street"] = await Case.count().where(Case.level == "street")
+            print(
+                f"two sweepers at once: {out['pair_s']:.2f} s, escalated {pair[0].escalated} + "
+                f"{pair[1].escalated}; escalation rows in history: {escalations:,} "
+                f"(each open case once, the first batch twice)"
+            )
+            await db.close_pool(engine)
     finally:
-        await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         shutil.rmtree(tmp, ignore_errors=True)
+    return summarize(out)
+
+
+def summarize(out: dict[str, Any]) -> dict[str, Any]:
+    per_case = 1000 * out["sweep_s"] / out["overdue"]
+    base_case = 1000 * out["baseline_s"] / out["overdue"]
+    pair_case = 1000 * out["pair_s"] / max(1, sum(out["pair"]))
+    detail = "\n".join(
+        [
+            f"{out['cases']:,} cases, {out['open']:,} open, {out['overdue']:,} overdue "
+            f"(generation {out['generate_s']:.1f} s); plan: `{out['plan']}`",
+            "",
+            "| step | time |",
+            "|---|---:|",
+            f"| idle sweep (nothing overdue among {out['cases']:,}) | {out['idle_ms']:.1f} ms |",
+            f"| sweep of {out['overdue']:,} overdue cases | {out['sweep_s']:.2f} s = "
+            f"{per_case:.2f} ms per case |",
+            f"| baseline: the same writes as plain SQL on {out['overdue']:,} other cases | "
+            f"{out['baseline_s']:.2f} s = {base_case:.2f} ms per case |",
+            f"| the same sweep again at once (idempotent, 0 escalated) | {out['again_ms']:.1f} ms |",
+            f"| a month later, all {out['open']:,} open cases overdue, two sweepers at once | "
+            f"{out['pair_s']:.2f} s = {pair_case:.2f} ms per case, "
+            f"{out['pair'][0]:,} + {out['pair'][1]:,} |",
+            "",
+            f"Escalation rows in history: {out['escalation_rows']:,} = {out['overdue']:,} + "
+            f"{out['open']:,} (each case once per round); cases now at the street center: "
+            f"{out['at_street']:,}.",
+        ]
+    )
+    return result(
+        "escalation_sweep",
+        data="cases held",
+        size=out["cases"],
+        figure=quantity(f"sweep of {out['overdue']:,} overdue, per case", per_case, "ms"),
+        baseline=quantity("plain-SQL escalation writes, per case", base_case, "ms"),
+        ratio=per_case / base_case,
+        cost=quantity("per overdue case", per_case, "ms"),
+        detail=detail,
+    )
+
+
+def sizes_for(cases: int, quick: bool) -> tuple[int, int]:
+    """(open, overdue) for a table of ``cases``: a tenth open; the overdue batch fixed, so only
+    the table grows between the runner's two sizes."""
+    return cases // 10, (50 if quick else 2_000)
+
+
+def measure(size: int, quick: bool = False) -> dict[str, Any]:
+    """The sweep over ``size`` cases held (fresh database, dropped after)."""
+    open_, overdue = sizes_for(size, quick)
+    return asyncio.run(measure_async(size, open_, overdue))
 
 
 def main() -> None:
@@ -169,7 +265,10 @@ def main() -> None:
     parser.add_argument("--open", type=int, default=100_000)
     parser.add_argument("--overdue", type=int, default=2_000)
     args = parser.parse_args()
-    asyncio.run(run(args.cases, args.open, args.overdue))
+    res = asyncio.run(measure_async(args.cases, args.open, args.overdue))
+    print()
+    print(res["detail"])
+    print_summary(res)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ What it measures, all through the real code paths on a fresh SQLite database:
    random points; its answers are checked against the index's.
 
 Run: ``.venv/bin/python bench/grid_lookup.py`` (``--grids 5000`` for a quick run).
+``measure(size)`` (for ``bench/run_all.py``): the data that grows is the grids held.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import math
 import os
 import platform
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -41,6 +43,7 @@ import shapely
 
 from backend import db, pii
 from backend.config import load_settings
+from bench.common import print_summary, quantity, result
 from grid.geo.lookup import load_unit_index, locate_point, unit_index
 
 X0, Y0 = 105.60, 29.00  # south-west corner (WGS-84)
@@ -144,7 +147,8 @@ def rate(count: int, seconds: float) -> str:
     return f"{count / seconds:,.0f}/s" if seconds > 0 else "∞"
 
 
-async def run(args: argparse.Namespace) -> None:
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     print(
         f"machine: {os.cpu_count()} CPUs, {platform.machine()}, Python {platform.python_version()}, "
         f"shapely {shapely.__version__} (GEOS {shapely.geos_version_string})"
@@ -176,6 +180,7 @@ async def run(args: argparse.Namespace) -> None:
     t = time.perf_counter()
     report = await import_units(features, progress=args.progress)
     import_s = time.perf_counter() - t
+    out.update(grids=grids, features=len(features), import_s=import_s)
     if not report.ok:
         raise SystemExit(report.describe())
     print(
@@ -185,6 +190,7 @@ async def run(args: argparse.Namespace) -> None:
 
     t = time.perf_counter()
     index = await load_unit_index()
+    out["index_s"] = time.perf_counter() - t
     print(
         f"index build from the database: {time.perf_counter() - t:.2f} s "
         f"({len(index.grids):,} grids, {len(index.areas):,} larger areas)"
@@ -246,6 +252,62 @@ async def run(args: argparse.Namespace) -> None:
     print(
         f"ratio index/brute force vectorized (one point at a time): {single_rate / vector_rate:,.0f}x"
     )
+    out.update(
+        points=len(points),
+        brute_points=len(sample),
+        single=single_rate,
+        service=len(points) / service_s,
+        batch=len(points) / batch_s,
+        brute=brute_rate,
+        vector=vector_rate,
+    )
+    shutil.rmtree(var, ignore_errors=True)
+    return out
+
+
+def summarize(out: dict[str, Any]) -> dict[str, Any]:
+    detail = "\n".join(
+        [
+            f"{out['grids']:,} grids ({out['features']:,} features), {out['points']:,} lookups, "
+            f"{out['brute_points']} baseline points:",
+            "",
+            "| measure | value |",
+            "|---|---:|",
+            f"| import of {out['features']:,} features, fresh SQLite | {out['import_s']:.1f} s "
+            f"({out['features'] / out['import_s']:,.0f} features/s) |",
+            f"| index build from the database | {out['index_s']:.2f} s |",
+            f"| index, one point at a time (`UnitIndex.locate`) | {out['single']:,.0f} /s |",
+            f"| service path (`locate_point`) | {out['service']:,.0f} /s |",
+            f"| index, batched (`UnitIndex.locate_many`) | {out['batch']:,.0f} /s |",
+            f"| baseline: brute-force `poly.covers` loop | {out['brute']:,.1f} /s |",
+            f"| baseline: brute-force vectorized `shapely.covers` | {out['vector']:,.1f} /s |",
+            f"| **ratio index / brute-force loop** | **{out['single'] / out['brute']:,.0f}×** |",
+            f"| **ratio index / vectorized brute force** | "
+            f"**{out['single'] / out['vector']:,.0f}×** |",
+        ]
+    )
+    return result(
+        "grid_lookup",
+        data="grids held",
+        size=out["grids"],
+        figure=quantity("index lookups (one point at a time)", out["single"], "/s"),
+        baseline=quantity("brute-force poly.covers loop", out["brute"], "/s"),
+        ratio=out["single"] / out["brute"],
+        cost=quantity("one index lookup", 1e6 / out["single"], "µs"),
+        detail=detail,
+    )
+
+
+def measure(size: int, quick: bool = False) -> dict[str, Any]:
+    """Import about ``size`` grids into a fresh SQLite file and look points up in them."""
+    args = argparse.Namespace(
+        grids=size,
+        points=2_000 if quick else 20_000,
+        brute_points=20 if quick else 200,
+        seed=2026,
+        progress=False,
+    )
+    return summarize(asyncio.run(run(args)))
 
 
 def main() -> None:
@@ -255,7 +317,7 @@ def main() -> None:
     parser.add_argument("--brute-points", type=int, default=200, help="points for the baseline")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--progress", action="store_true", help="show the import's progress bars")
-    asyncio.run(run(parser.parse_args()))
+    print_summary(summarize(asyncio.run(run(parser.parse_args()))))
 
 
 if __name__ == "__main__":

@@ -15,12 +15,18 @@ Run (PostgreSQL at 127.0.0.1:5432, trust auth; a fresh database is created and d
 
     .venv/bin/python bench/intake.py                 # 50 connections, 10 s per endpoint
     .venv/bin/python bench/intake.py --duration 5 --connections 50 --load python
+    .venv/bin/python bench/intake.py --held 1000000   # with 1e6 cases already in the table
+
+``measure(size)`` (for ``bench/run_all.py``): the data that grows is the cases held; its cost
+figure is the server's CPU per intake request (req/s depend on the load process too).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import io
 import json
 import os
 import shutil
@@ -37,7 +43,7 @@ os.environ.setdefault("PICCOLO_CONF", "backend.piccolo_conf")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PG_ADMIN = os.environ.get("GRIDGOV_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
+from bench.common import PG_ADMIN, free_port, hold_cases, print_summary, quantity, result  # noqa: E402
 
 WRK_SCRIPT = r"""
 local counter = 0
@@ -58,12 +64,6 @@ done = function(summary, latency, requests)
     + summary.errors.write + summary.errors.timeout))
 end
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # --- the server process --------------------------------------------------------------------
@@ -101,7 +101,7 @@ def serve(port: int) -> None:
 # --- setting up the database -----------------------------------------------------------------
 
 
-async def prepare(url: str, var_dir: Path) -> dict[str, Any]:
+async def prepare(url: str, var_dir: Path, held: int = 0) -> dict[str, Any]:
     from backend import db, pii
     from backend.config import load_settings
     from tests.cases_support import POINTS, category_id
@@ -113,10 +113,13 @@ async def prepare(url: str, var_dir: Path) -> dict[str, Any]:
     pii.configure(settings.pii_key)
     engine = db.ensure_engine(settings)
     await db.open_pool(engine)
-    await db.migrate()
+    with contextlib.redirect_stdout(io.StringIO()):  # Piccolo reports every migration
+        await db.migrate()
     world = await build_world(settings)
+    held_s = await hold_cases(url, world, held)
     lon, lat = POINTS["grid_a1_1"]
     out = {
+        "held_s": held_s,
         "token": world.tokens["grid_worker_a"],
         "category_id": await category_id("0101"),
         "lon": lon,
@@ -243,25 +246,19 @@ def wait_for(port: int, timeout: float = 60.0) -> None:
     raise SystemExit("the server did not start")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--connections", type=int, default=50)
-    parser.add_argument("--duration", type=int, default=10)
-    parser.add_argument("--load", choices=["auto", "wrk", "python"], default="auto")
-    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.serve:
-        serve(args.serve)
-        return
-    load = args.load if args.load != "auto" else ("wrk" if shutil.which("wrk") else "python")
-
+def run(
+    connections: int, duration: int, load: str, held: int = 0, warmup: int = 2
+) -> dict[str, Any]:
+    """Serve, load each endpoint in turn, and return the figures (the database is dropped)."""
+    if load == "auto":
+        load = "wrk" if shutil.which("wrk") else "python"
     name = f"gridgov_bench_{uuid.uuid4().hex[:8]}"
     url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
     asyncio.run(pg(f'CREATE DATABASE "{name}"'))
     tmp = Path(tempfile.mkdtemp(prefix="gridgov-bench-"))
     server = None
     try:
-        facts = asyncio.run(prepare(url, tmp))
+        facts = asyncio.run(prepare(url, tmp, held))
         port = free_port()
         env = {
             **os.environ,
@@ -300,20 +297,24 @@ def main() -> None:
                 "body": report,
             },
         ]
-        print(f"machine load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+        load_before = os.getloadavg()[0]
+        print(f"machine load average before: {load_before:.1f} on {os.cpu_count()} CPUs")
         print(
-            f"load: {load}, {args.connections} connections, {args.duration} s per endpoint, "
-            f"server: 1 uvicorn process, PostgreSQL"
+            f"load: {load}, {connections} connections, {duration} s per endpoint, "
+            f"server: 1 uvicorn process, PostgreSQL, {held:,} cases held"
         )
         results = {}
         for spec in specs:
-            run = wrk_run(base, spec, 8, 2, tmp) if load == "wrk" else python_run(base, spec, 8, 2)
-            del run  # warm-up (JIT-free, but pools, caches and the unit index fill up)
+            # warm-up: pools, caches and the unit index fill up
+            if warmup and load == "wrk":
+                wrk_run(base, spec, 8, warmup, tmp)
+            elif warmup:
+                python_run(base, spec, 8, warmup)
             cpu0 = cpu_seconds(server.pid)
             results[spec["name"]] = (
-                wrk_run(base, spec, args.connections, args.duration, tmp)
+                wrk_run(base, spec, connections, duration, tmp)
                 if load == "wrk"
-                else python_run(base, spec, args.connections, args.duration)
+                else python_run(base, spec, connections, duration)
             )
             r = results[spec["name"]]
             r["cpu_ms"] = 1000 * (cpu_seconds(server.pid) - cpu0) / max(1, r["requests"])
@@ -323,20 +324,87 @@ def main() -> None:
                 f"server CPU {r['cpu_ms']:.2f} ms/request"
             )
         cases = asyncio.run(count_cases(url))
-        intake, insert, hello = results["intake"], results["insert"], results["hello"]
-        print(
-            f"intake / one-insert: {intake['rps'] / insert['rps']:.0%}   "
-            f"intake / hello: {intake['rps'] / hello['rps']:.0%}   "
-            f"cases made: {cases}   "
-            f"target ≥ 50 % and p99 < 50 ms: "
-            f"{'met' if intake['rps'] >= insert['rps'] / 2 and intake['p99_ms'] < 50 else 'NOT met'}"
-        )
     finally:
         if server is not None:
             server.terminate()
             server.wait(timeout=20)
         asyncio.run(pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         shutil.rmtree(tmp, ignore_errors=True)
+    return {
+        "results": results,
+        "load": load,
+        "connections": connections,
+        "duration": duration,
+        "held": held,
+        "held_s": facts["held_s"],
+        "cases_made": cases - held,
+        "load_avg": (load_before, os.getloadavg()[0]),
+    }
+
+
+def summarize(out: dict[str, Any]) -> dict[str, Any]:
+    r = out["results"]
+    intake, insert = r["intake"], r["insert"]
+    met = intake["rps"] >= insert["rps"] / 2 and intake["p99_ms"] < 50
+    lines = [
+        f"{out['held']:,} cases held (generated in {out['held_s']:.1f} s); load from "
+        f"{'wrk' if out['load'] == 'wrk' else 'a Python process (wrk missing: figures bounded by the load process)'}, "
+        f"{out['connections']} connections, {out['duration']} s per endpoint; load average "
+        f"{out['load_avg'][0]:.1f} → {out['load_avg'][1]:.1f}:",
+        "",
+        "| endpoint | req/s | p50 | p99 | errors | server CPU per request |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    labels = {
+        "hello": "hello world",
+        "insert": "one Piccolo insert",
+        "intake": "report → case (`POST /api/v1/cases`)",
+    }
+    for key, label in labels.items():
+        x = r[key]
+        lines.append(
+            f"| {label} | {x['rps']:,.0f} | {x['p50_ms']:.1f} ms | {x['p99_ms']:.1f} ms "
+            f"| {int(x['errors'])} | {x['cpu_ms']:.2f} ms |"
+        )
+    lines += [
+        "",
+        f"intake / one-insert: **{intake['rps'] / insert['rps']:.0%}** of the req/s; cases made: "
+        f"{out['cases_made']:,}; target ≥ 50 % and p99 < 50 ms: **{'met' if met else 'not met'}**.",
+    ]
+    return result(
+        "intake",
+        data="cases held",
+        size=out["held"],
+        figure=quantity("report → case", intake["rps"], "req/s"),
+        baseline=quantity("one Piccolo insert", insert["rps"], "req/s"),
+        ratio=intake["rps"] / insert["rps"],
+        cost=quantity("server CPU per intake request", intake["cpu_ms"], "ms"),
+        detail="\n".join(lines),
+    )
+
+
+def measure(size: int, quick: bool = False) -> dict[str, Any]:
+    """The three endpoints with ``size`` cases held (fresh database, dropped after)."""
+    if quick:
+        return summarize(run(10, 1, "auto", size, warmup=0))
+    return summarize(run(50, 10, "auto", size))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--load", choices=["auto", "wrk", "python"], default="auto")
+    parser.add_argument("--held", type=int, default=0, help="cases already in the table")
+    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve)
+        return
+    res = summarize(run(args.connections, args.duration, args.load, args.held))
+    print()
+    print(res["detail"])
+    print_summary(res)
 
 
 if __name__ == "__main__":

@@ -12,13 +12,16 @@
    printed beside them as ratios.
 
 Run: ``.venv/bin/python bench/kpi.py`` (``--cases 100000`` for a quick run, ``--reuse`` to keep
-the generated database from the last run).
+the generated database from the last run). ``measure(size)`` is what ``bench/run_all.py`` calls:
+the data that grows is the cases held (its figure: a district's month of ``unit_kpis``).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import io
 import os
 import statistics
 import sys
@@ -36,10 +39,11 @@ import asyncpg
 
 from backend import db, pii
 from backend.config import load_settings
+from bench.common import PG_ADMIN, fresh_database, print_summary, quantity, result
 from grid.actors import Actor, Grant
 from grid.tables import Level, Role
 
-SERVER = os.environ.get("GRIDGOV_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+SERVER = PG_ADMIN
 NAME = "gridgov_bench_kpi"
 DISTRICT = "500103"
 STREETS, COMMUNITIES, GRIDS = 30, 10, 5
@@ -124,6 +128,7 @@ COHORT_READ = "SELECT SUM(rework_count) AS n " + COHORT
 
 
 async def prepare(cases: int, reuse: bool) -> str:
+    """The CLI's database ``gridgov_bench_kpi``: kept between runs with ``--reuse``."""
     url = SERVER.rsplit("/", 1)[0] + "/" + NAME
     conn = await asyncpg.connect(SERVER)
     try:
@@ -134,9 +139,16 @@ async def prepare(cases: int, reuse: bool) -> str:
         await conn.execute(f'CREATE DATABASE "{NAME}"')
     finally:
         await conn.close()
+    await populate(url, cases)
+    return url
+
+
+async def populate(url: str, cases: int) -> float:
+    """Migrate an empty database and generate the district and its cases; seconds taken."""
     settings = load_settings({"GRIDGOV_DATABASE_URL": url, "GRIDGOV_ENV": "dev"})
     db.ensure_engine(settings)
-    await db.migrate()
+    with contextlib.redirect_stdout(io.StringIO()):  # Piccolo reports every migration
+        await db.migrate()
     conn = await asyncpg.connect(url)
     try:
         t = time.perf_counter()
@@ -149,10 +161,11 @@ async def prepare(cases: int, reuse: bool) -> str:
         await conn.execute("ANALYZE")
         n = await conn.fetchval("SELECT count(*) FROM case_record")
         e = await conn.fetchval("SELECT count(*) FROM case_event")
-        print(f"generated {n:,} cases and {e:,} history rows in {time.perf_counter() - t:.1f} s")
+        took = time.perf_counter() - t
+        print(f"generated {n:,} cases and {e:,} history rows in {took:.1f} s")
     finally:
         await conn.close()
-    return url
+    return took
 
 
 async def timed(runs: int, call: Callable[[], Awaitable[Any]]) -> float:
@@ -165,8 +178,8 @@ async def timed(runs: int, call: Callable[[], Awaitable[Any]]) -> float:
     return statistics.median(samples)
 
 
-async def run(args: argparse.Namespace) -> None:
-    url = await prepare(args.cases, args.reuse)
+async def measure_on(url: str, runs: int) -> list[dict[str, Any]]:
+    """Every KPI query of the district and one street, month and year, with both baselines."""
     settings = load_settings({"GRIDGOV_DATABASE_URL": url, "GRIDGOV_ENV": "dev"})
     pii.configure(settings.pii_key)
     engine = db.ensure_engine(settings)
@@ -189,38 +202,101 @@ async def run(args: argparse.Namespace) -> None:
     admin = Actor(
         "staff", 1, "bench", (Grant(Role.admin, district["id"], DISTRICT, Level.district),)
     )
-    total = (await Case.raw("SELECT COUNT(*) AS n FROM case_record"))[0]["n"]
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"case_record rows: {total:,}; median of {args.runs} runs; load average {load}\n")
-    print(
-        "| query | scope | period | cohort rows | time | baseline COUNT(*) | ratio "
-        "| baseline SUM(column) | ratio |"
-    )
-    print("|---|---|---|---:|---:|---:|---:|---:|---:|")
     periods = {
         "month": (date(2026, 10, 1), date(2026, 11, 1)),
         "year": (date(2026, 1, 1), date(2027, 1, 1)),
     }
+    rows_out = []
     for scope, unit in (("district", district), ("street", street)):
         for label, (start, end) in periods.items():
             period = check_period(start, end)
             cohort = (*subtree_range(unit["prefix"]), period.since, period.until)
             rows = (await Case.raw(COHORT_COUNT, *cohort))[0]["n"]
-            base = await timed(args.runs, partial(Case.raw(COHORT_COUNT, *cohort).run))
-            read = await timed(args.runs, partial(Case.raw(COHORT_READ, *cohort).run))
+            base = await timed(runs, partial(Case.raw(COHORT_COUNT, *cohort).run))
+            read = await timed(runs, partial(Case.raw(COHORT_READ, *cohort).run))
             calls: dict[str, Callable[[], Awaitable[Any]]] = {
                 "unit_kpis": partial(unit_kpis, admin, unit["id"], start, end),
                 "ranking (children)": partial(ranking, admin, unit["id"], start, end),
                 "daily_series": partial(daily_series, admin, unit["id"], start, end),
             }
             for name, call in calls.items():
-                took = await timed(args.runs, call)
-                print(
-                    f"| {name} | {scope} | {label} | {rows:,} | {took * 1000:.1f} ms "
-                    f"| {base * 1000:.1f} ms | {took / base:.1f}x "
-                    f"| {read * 1000:.1f} ms | {took / read:.1f}x |"
+                took = await timed(runs, call)
+                rows_out.append(
+                    {
+                        "query": name,
+                        "scope": scope,
+                        "period": label,
+                        "rows": rows,
+                        "ms": took * 1000,
+                        "count_ms": base * 1000,
+                        "sum_ms": read * 1000,
+                    }
                 )
     await db.close_pool(engine)
+    return rows_out
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    lines = [
+        "| query | scope | period | cohort rows | time | baseline COUNT(*) | ratio "
+        "| baseline SUM(column) | ratio |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['query']} | {r['scope']} | {r['period']} | {r['rows']:,} | {r['ms']:.1f} ms "
+            f"| {r['count_ms']:.1f} ms | {r['ms'] / r['count_ms']:.1f}x "
+            f"| {r['sum_ms']:.1f} ms | {r['ms'] / r['sum_ms']:.1f}x |"
+        )
+    return "\n".join(lines)
+
+
+def summarize(
+    size: int, runs: int, generated_s: float, rows: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The headline: a district's month of ``unit_kpis`` against reading the same rows."""
+    head = next(
+        r
+        for r in rows
+        if r["query"] == "unit_kpis" and r["scope"] == "district" and r["period"] == "month"
+    )
+    detail = f"{size:,} cases (generation {generated_s:.0f} s), median of {runs} runs:\n\n" + table(
+        rows
+    )
+    return result(
+        "kpi",
+        data="cases held",
+        size=size,
+        figure=quantity("unit_kpis, district, month", head["ms"], "ms"),
+        baseline=quantity("SUM(column) over the same cohort", head["sum_ms"], "ms"),
+        ratio=head["ms"] / head["sum_ms"],
+        cost=quantity("unit_kpis, district, month", head["ms"], "ms"),
+        detail=detail,
+    )
+
+
+async def measure_async(size: int, runs: int) -> dict[str, Any]:
+    async with fresh_database("gridgov_bench_kpi") as url:
+        generated = await populate(url, size)
+        rows = await measure_on(url, runs)
+    return summarize(size, runs, generated, rows)
+
+
+def measure(size: int, quick: bool = False) -> dict[str, Any]:
+    """KPIs over ``size`` cases held (fresh database, dropped after)."""
+    return asyncio.run(measure_async(size, 1 if quick else 5))
+
+
+async def run(args: argparse.Namespace) -> None:
+    url = await prepare(args.cases, args.reuse)
+    total_conn = await asyncpg.connect(url)
+    total = await total_conn.fetchval("SELECT COUNT(*) FROM case_record")
+    await total_conn.close()
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"case_record rows: {total:,}; median of {args.runs} runs; load average {load}\n")
+    rows = await measure_on(url, args.runs)
+    print(table(rows))
+    print_summary(summarize(total, args.runs, 0.0, rows))
 
 
 def main() -> None:

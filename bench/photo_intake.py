@@ -13,23 +13,25 @@ generated 4000 × 3000 picture stored as phones store it (rotated, EXIF orientat
 capture time, ~3.5 MB at quality 90). Each photo differs by a small patch so deduplication
 never skips work. Reports/s = photos / wall time from a barrier start to the last worker's end.
 
-Run: ``.venv/bin/python bench/photo_intake.py`` (``--photos 40`` for a quick run; ``--write``
-replaces the "Photo intake" section of ``bench/RESULTS.md``).
+Run: ``.venv/bin/python bench/photo_intake.py`` (``--photos 40`` for a quick run; ``--held N``
+stores N photos' rows first). ``measure(size)`` (for ``bench/run_all.py``): the data that grows
+is the photos already stored (the deduplication lookup and the rows' indexes grow with it).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import io
 import multiprocessing as mp
 import os
-import platform
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
@@ -37,11 +39,10 @@ os.environ.setdefault("PICCOLO_CONF", "backend.piccolo_conf")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import print_summary, quantity, result  # noqa: E402
 from tests.media_samples import make_exif, upright_picture  # noqa: E402
 
 TARGET = 40.0  # photo reports per second on 2 cores
-RESULTS = ROOT / "bench" / "RESULTS.md"
-HEADING = "## Photo intake"
 
 
 def make_variants(args: tuple[Path, int, int]) -> list[Path]:
@@ -141,31 +142,43 @@ async def prepare_database(env: dict[str, str]) -> None:
 
     settings = load_settings(env)
     db.ensure_engine(settings)
-    await db.migrate()
+    with contextlib.redirect_stdout(io.StringIO()):  # Piccolo reports every migration
+        await db.migrate()
 
 
-def write_results(text: str) -> None:
-    existing = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    start = existing.find(HEADING)
-    if start >= 0:
-        end = existing.find("\n## ", start + len(HEADING))
-        existing = existing[:start].rstrip() + "\n" + (existing[end:] if end >= 0 else "")
-    RESULTS.write_text(existing.rstrip() + "\n\n" + text.rstrip() + "\n", encoding="utf-8")
+def hold_photos(database: Path, count: int) -> None:
+    """``count`` photos already stored (image + photo rows; the objects are not needed)."""
+    import hashlib
+    import sqlite3
+
+    con = sqlite3.connect(database)
+    try:
+        now = datetime.now(UTC).isoformat()
+        images = []
+        for i in range(count):
+            sha = hashlib.sha256(f"held-{i}".encode()).hexdigest()
+            images.append((sha, f"display/{sha[:2]}/{sha}.jpg", f"thumb/{sha[:2]}/{sha}.jpg", now))
+        con.executemany(
+            "INSERT INTO media_image (sha256, display_key, thumb_key, width, height, thumb_width,"
+            " thumb_height, display_bytes, thumb_bytes, created_at)"
+            " VALUES (?, ?, ?, 1600, 1200, 320, 240, 300000, 20000, ?)",
+            images,
+        )
+        con.execute(
+            "INSERT INTO media_photo (image, uploader_kind, uploader_id, unit_prefix,"
+            " source_format, source_bytes, source_width, source_height, created_at)"
+            " SELECT id, 'resident', 1, '500103001001001', 'jpeg', 3500000, 4000, 3000, created_at"
+            " FROM media_image"
+        )
+        con.commit()
+    finally:
+        con.close()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--photos", type=int, default=120, help="photos per run (all distinct)")
-    parser.add_argument("--processes", type=int, default=2)
-    parser.add_argument(
-        "--in-flight", type=int, default=2, help="concurrent uploads per intake process"
-    )
-    parser.add_argument("--write", action="store_true", help="update bench/RESULTS.md")
-    args = parser.parse_args()
-
+def run(photos: int, procs: int, in_flight: int, held: int = 0) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="gridgov-photo-bench-") as tmp:
         folder = Path(tmp)
-        n, procs = args.photos, args.processes
+        n = photos
         chunk = -(-n // procs)
         t = time.perf_counter()
         with mp.get_context("spawn").Pool(procs) as pool:
@@ -186,36 +199,45 @@ def main() -> None:
             "GRIDGOV_MEDIA_URL": f"file://{folder}/media",
         }
         asyncio.run(prepare_database(env))
+        hold_photos(folder / "bench.sqlite3", held)
 
         load_before = os.getloadavg()[0]
         baseline_s, baseline_cpu = timed(baseline_worker, shares, ())
-        intake_s, intake_cpu = timed(intake_worker, shares, (env, args.in_flight))
+        intake_s, intake_cpu = timed(intake_worker, shares, (env, in_flight))
+    return {
+        "photos": n,
+        "procs": procs,
+        "in_flight": in_flight,
+        "held": held,
+        "baseline_s": baseline_s,
+        "baseline_cpu": baseline_cpu,
+        "intake_s": intake_s,
+        "intake_cpu": intake_cpu,
+        "load": (load_before, os.getloadavg()[0]),
+    }
 
-    baseline_rate, intake_rate = n / baseline_s, n / intake_s
+
+def summarize(out: dict[str, Any]) -> dict[str, Any]:
+    n, procs = out["photos"], out["procs"]
+    baseline_rate, intake_rate = n / out["baseline_s"], n / out["intake_s"]
     ratio = intake_rate / baseline_rate
     # what the same work gives on `procs` otherwise idle cores: CPU time is not stretched by
     # other processes the way wall time is on a shared machine
-    baseline_idle, intake_idle = procs * n / baseline_cpu, procs * n / intake_cpu
+    baseline_idle, intake_idle = procs * n / out["baseline_cpu"], procs * n / out["intake_cpu"]
     verdict = "meets" if intake_rate >= TARGET else "misses"
     idle_verdict = "meets" if intake_idle >= TARGET else "misses"
     lines = [
-        f"{HEADING}",
-        "",
-        f"`.venv/bin/python bench/photo_intake.py --photos {n} --processes {procs} "
-        f"--in-flight {args.in_flight} --write` — "
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, Python {platform.python_version()}, "
-        f"{os.cpu_count()} CPUs seen, load average {load_before:.2f} before the timed runs "
-        f"and {os.getloadavg()[0]:.2f} after (other work on the machine stretches wall time).",
-        "",
         f"{n} distinct 12 MP JPEGs (4000 × 3000, stored rotated with EXIF orientation 6, GPS, "
-        f"capture time), {procs} worker processes, {args.in_flight} uploads in flight per intake process.",
+        f"capture time), {out['held']:,} photos already stored, {procs} worker processes, "
+        f"{out['in_flight']} uploads in flight per intake process; load average "
+        f"{out['load'][0]:.2f} → {out['load'][1]:.2f}.",
         "",
         f"| run | photos/s (wall) | CPU ms per photo | photos/s on {procs} idle cores (from CPU time) |",
         "|---|---|---|---|",
         f"| baseline: Pillow full decode + full-size JPEG encode | {baseline_rate:.1f} | "
-        f"{baseline_cpu / n * 1000:.0f} | {baseline_idle:.1f} |",
+        f"{out['baseline_cpu'] / n * 1000:.0f} | {baseline_idle:.1f} |",
         f"| intake: `upload_photo` (checks, EXIF, draft decode, display + thumbnail, "
-        f"local store, SQLite rows) | {intake_rate:.1f} | {intake_cpu / n * 1000:.0f} | "
+        f"local store, SQLite rows) | {intake_rate:.1f} | {out['intake_cpu'] / n * 1000:.0f} | "
         f"{intake_idle:.1f} |",
         "",
         f"Intake / baseline = **{ratio:.2f}×** (wall), {intake_idle / baseline_idle:.2f}× (CPU). "
@@ -223,11 +245,36 @@ def main() -> None:
         f"({intake_rate:.1f}/s); the CPU-time projection for {procs} idle cores **{idle_verdict}** "
         f"it ({intake_idle:.1f}/s).",
     ]
-    text = "\n".join(lines)
-    print(text)
-    if args.write:
-        write_results(text)
-        print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
+    return result(
+        "photo_intake",
+        data="photos held",
+        size=out["held"],
+        figure=quantity("upload_photo", intake_rate, "photos/s"),
+        baseline=quantity("Pillow decode + encode", baseline_rate, "photos/s"),
+        ratio=ratio,
+        cost=quantity("CPU per photo", 1000 * out["intake_cpu"] / n, "ms"),
+        detail="\n".join(lines),
+    )
+
+
+def measure(size: int, quick: bool = False) -> dict[str, Any]:
+    """Photo reports with ``size`` photos already stored (a fresh SQLite file and folder)."""
+    return summarize(run(4 if quick else 120, 2, 2, size))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--photos", type=int, default=120, help="photos per run (all distinct)")
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument(
+        "--in-flight", type=int, default=2, help="concurrent uploads per intake process"
+    )
+    parser.add_argument("--held", type=int, default=0, help="photos already stored")
+    args = parser.parse_args()
+    res = summarize(run(args.photos, args.processes, args.in_flight, args.held))
+    print()
+    print(res["detail"])
+    print_summary(res)
 
 
 if __name__ == "__main__":

@@ -15,12 +15,15 @@ It prints ballots/s for both and their ratio. Target: ≥ 1 000 ballots/s throug
 
 Run: ``.venv/bin/python bench/vote_burst.py`` (``--voters 2000`` for a quick run;
 ``--pg postgresql://user@host:port/db`` to choose the server, default the test server).
+``measure(size)`` (for ``bench/run_all.py``): the data that grows is the voters on the roll.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import io
 import os
 import secrets
 import sys
@@ -29,6 +32,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("PICCOLO_CONF", "backend.piccolo_conf")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -39,6 +43,7 @@ from backend import clock, db, pii
 from backend.auth import load_actor
 from backend.config import load_settings
 from backend.errors import DomainError, ErrorCode
+from bench.common import PG_ADMIN, print_summary, quantity, result
 from community.services import ballots, chain, tally
 from community.tables import Matter, RollEntry
 from grid.codes import validate_code
@@ -46,7 +51,6 @@ from grid.services.staff import create_first_admin
 from grid.tables import Level, OrgUnit
 from tests.estate import build_estate, open_matter
 
-PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
 UNITS = [
     ("city", "500100000000", Level.city, None),
     ("district", "500103000000", Level.district, "city"),
@@ -170,43 +174,88 @@ async def baseline_burst(world: BenchWorld, dsn: str, voters: int, concurrency: 
     return elapsed
 
 
-async def main(args: argparse.Namespace) -> None:
-    admin = await asyncpg.connect(args.pg)
+async def run(pg: str, voters: int, concurrency: int) -> dict[str, Any]:
+    admin = await asyncpg.connect(pg)
     name = f"gridgov_bench_{uuid.uuid4().hex[:10]}"
     await admin.execute(f'CREATE DATABASE "{name}"')
     await admin.close()
-    dsn = args.pg.rsplit("/", 1)[0] + "/" + name
+    dsn = pg.rsplit("/", 1)[0] + "/" + name
     settings = load_settings({"GRIDGOV_DATABASE_URL": dsn, "GRIDGOV_ENV": "dev"})
     pii.configure(settings.pii_key)
     engine = db.ensure_engine(settings)
-    await db.open_pool(engine, max_size=args.concurrency + 2)
+    await db.open_pool(engine, max_size=concurrency + 2)
     try:
-        await db.migrate()
+        with contextlib.redirect_stdout(io.StringIO()):  # Piccolo reports every migration
+            await db.migrate()
         load_before = os.getloadavg()[0]
         world = await make_world()
-        matter_id, service_s = await service_burst(world, args.voters, args.concurrency)
-        baseline_s = await baseline_burst(world, dsn, args.voters, args.concurrency)
+        matter_id, service_s = await service_burst(world, voters, concurrency)
+        baseline_s = await baseline_burst(world, dsn, voters, concurrency)
         length = (await Matter.select(Matter.chain_length).where(Matter.id == matter_id))[0]
-        service_rate = args.voters / service_s
-        baseline_rate = args.voters / baseline_s
-        print(f"voters: {args.voters}, concurrency: {args.concurrency}")
-        print(f"load average: {load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
-        print(f"service cast_ballot: {service_s:.2f} s, {service_rate:,.0f} ballots/s")
-        print(f"baseline asyncpg inserts: {baseline_s:.2f} s, {baseline_rate:,.0f} ballots/s")
-        print(f"service / baseline: {service_rate / baseline_rate:.2f}")
-        print(f"chain verified: {length['chain_length']} entries")
-        print(f"target ≥ 1 000 ballots/s: {'met' if service_rate >= 1000 else 'NOT met'}")
+        out = {
+            "voters": voters,
+            "concurrency": concurrency,
+            "service_s": service_s,
+            "baseline_s": baseline_s,
+            "chain": length["chain_length"],
+            "load": (load_before, os.getloadavg()[0]),
+        }
     finally:
         clock.reset()
         await db.close_pool(engine)
-        admin = await asyncpg.connect(args.pg)
+        admin = await asyncpg.connect(pg)
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+    return out
 
 
-if __name__ == "__main__":
+def summarize(out: dict[str, Any]) -> dict[str, Any]:
+    n = out["voters"]
+    service_rate, baseline_rate = n / out["service_s"], n / out["baseline_s"]
+    detail = "\n".join(
+        [
+            f"{n:,} owners of one building, {out['concurrency']} at a time; load average "
+            f"{out['load'][0]:.1f} → {out['load'][1]:.1f}:",
+            "",
+            "| path | ballots | wall | ballots/s |",
+            "|---|---:|---:|---:|",
+            f"| `cast_ballot` (service) | {n:,} | {out['service_s']:.2f} s | **{service_rate:,.0f}** |",
+            f"| plain asyncpg inserts (baseline) | {n:,} | {out['baseline_s']:.2f} s "
+            f"| {baseline_rate:,.0f} |",
+            f"| service / baseline | | | {service_rate / baseline_rate:.2f} |",
+            "",
+            f"Chain verified: {out['chain']:,} entries. Target ≥ 1 000 ballots/s: "
+            f"**{'met' if service_rate >= 1000 else 'not met'}**.",
+        ]
+    )
+    return result(
+        "vote_burst",
+        data="voters on the roll",
+        size=n,
+        figure=quantity("cast_ballot", service_rate, "ballots/s"),
+        baseline=quantity("plain asyncpg inserts", baseline_rate, "ballots/s"),
+        ratio=service_rate / baseline_rate,
+        cost=quantity("one ballot", 1000 * out["service_s"] / n, "ms"),
+        detail=detail,
+    )
+
+
+def measure(size: int, quick: bool = False) -> dict[str, Any]:
+    """A burst of ``size`` owners voting on a fresh database (dropped after)."""
+    return summarize(asyncio.run(run(PG_ADMIN, size, 16)))
+
+
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--voters", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--pg", default=os.environ.get("GRIDGOV_BENCH_PG_URL", PG_DEFAULT))
-    asyncio.run(main(parser.parse_args()))
+    parser.add_argument("--pg", default=PG_ADMIN)
+    args = parser.parse_args()
+    res = summarize(asyncio.run(run(args.pg, args.voters, args.concurrency)))
+    print()
+    print(res["detail"])
+    print_summary(res)
+
+
+if __name__ == "__main__":
+    main()
