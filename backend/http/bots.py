@@ -59,7 +59,7 @@ class BotController(Controller):
             raise PermissionDeniedException("bad webhook secret")
         try:
             data = msgspec.json.decode(await request.body())
-        except msgspec.DecodeError as exc:
+        except (msgspec.DecodeError, RecursionError) as exc:
             raise ValidationException("not a JSON update") from exc
         await bot.process(data)
         return Response(None, status_code=200)

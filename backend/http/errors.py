@@ -82,6 +82,16 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
     )
 
 
+def nesting_error_handler(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
+    """A body nested deeper than the decoder's recursion (``[[[[…`` 100 000 levels) is the
+    client's fault: msgspec stops with RecursionError before using the stack up, and the
+    answer is a 400 rather than a server error."""
+    log.warning("request body nested too deeply on %s %s", request.method, request.url.path)
+    return _response(
+        request, 400, ErrorCode.VALIDATION, {"field": "body", "reason": "nested too deeply"}
+    )
+
+
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _response(request, HTTP_500_INTERNAL_SERVER_ERROR, ErrorCode.INTERNAL, {})
@@ -90,5 +100,6 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     DomainError: domain_error_handler,
     HTTPException: http_error_handler,
+    RecursionError: nesting_error_handler,
     Exception: internal_error_handler,
 }
