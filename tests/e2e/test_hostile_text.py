@@ -38,6 +38,8 @@ PAYLOADS = [
     "<script>alert('xss')</script>",
     '"><img src=x onerror=alert(1)> javascript:alert(1)//',
     "{{7*7}} ${7*7} %s %n \\x00 `id` 中文\u202e",
+    # longer than any column, with a NUL that PostgreSQL cannot store in text
+    "' OR 1=1 --\u0000" + "长" * 5000,
 ]
 WRITE_METHODS = {"post", "put", "patch"}
 SKIP_FORMATS = {"date", "date-time", "binary", "uuid"}
