@@ -46,6 +46,7 @@ class MpPhotoController(Controller):
         status_code=201,
         responses=UPLOADED,
         tags=["mini-program: grid worker"],
+        operation_id="MpV1WorkerPhotosUpload",  # as before it moved here
     )
     async def upload_work_photo(
         self,
