@@ -121,7 +121,7 @@ async def test_mini_program_json_routes_keep_the_2_mib_limit_not_the_photo_limit
     assert_envelope(response, 413, "payload_too_large")
 
 
-async def test_oversized_webhook_bodies_are_refused_once_the_secret_is_right(tg, settings):
+async def test_oversized_telegram_body_is_refused_once_the_secret_is_right(tg, settings):
     before = await table_counts()
     response = await tg.http.post(
         WEBHOOK,
@@ -129,6 +129,23 @@ async def test_oversized_webhook_bodies_are_refused_once_the_secret_is_right(tg,
         headers={"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"},
     )
     assert_envelope(response, 413, "payload_too_large")
+    assert changed(before, await table_counts()) == {}
+
+
+async def test_oversized_wechat_body_is_refused_once_the_signature_is_right(settings):
+    from tests.e2e.test_wechat_account import DOOR, door, signed, wx_settings
+    from tests.fake_wechat import FakeWeChat
+
+    fake = FakeWeChat().start()
+    before = await table_counts()
+    try:
+        async for client in door(wx_settings(settings, fake, safe=False)):
+            response = await client.post(
+                DOOR, params=signed(), content=b"<xml>" + b"x" * OVER_JSON + b"</xml>"
+            )
+            assert_envelope(response, 413, "payload_too_large")
+    finally:
+        fake.stop()
     assert changed(before, await table_counts()) == {}
 
 
