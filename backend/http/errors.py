@@ -98,7 +98,14 @@ def data_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Respo
     NUL character, a number out of range): the request's fault, answered 400 instead of 500.
     SQLite stores such values, so the input structs also carry the columns' limits where a
     field reaches one; this is the net under the ones not yet annotated."""
-    log.warning("database refused a value on %s %s: %s", request.method, request.url.path, exc)
+    # the class and SQLSTATE only: asyncpg's message may quote the value (personal data)
+    log.warning(
+        "database refused a value on %s %s: %s (SQLSTATE %s)",
+        request.method,
+        request.url.path,
+        type(exc).__name__,
+        getattr(exc, "sqlstate", None),
+    )
     return _response(
         request, 400, ErrorCode.VALIDATION, {"field": "body", "reason": "value not storable"}
     )
