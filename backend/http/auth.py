@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, post
@@ -14,8 +14,9 @@ from backend.http.deps import ClientIp, CurrentActor, CurrentSettings, bearer_to
 
 
 class LoginIn(msgspec.Struct):
-    username: str = msgspec.field()
-    password: str
+    # as long as the column that records sign-in attempts; a longer name cannot exist
+    username: Annotated[str, msgspec.Meta(max_length=64)]
+    password: Annotated[str, msgspec.Meta(max_length=1024)]
 
 
 class GrantOut(msgspec.Struct):

@@ -3,7 +3,8 @@
 The Telegram webhook compares ``X-Telegram-Bot-Api-Secret-Token`` in constant time before reading
 anything else; a wrong or missing secret is 403 and touches nothing. Without a configured
 bot the route answers 404, as if it did not exist. The WeChat door checks the account's
-signature (and in safe mode decrypts with the message signature) first, answers with the
+signature, the timestamp's freshness and the nonce's novelty (and in safe mode decrypts with
+the message signature) first, answers with the
 passive reply at once and does slow work (image download and storage) after the answer.
 """
 
@@ -22,7 +23,7 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException, Va
 from backend.http.deps import CurrentActor
 from bots.links import issue_link_code
 from bots.wechat.flows import Slow
-from bots.wechat.inbound import UnsafeXml
+from bots.wechat.inbound import BadXml, UnsafeXml
 from bots.wechat.transport import BadSignature
 
 log = logging.getLogger("gridgov.bots.http")
@@ -59,7 +60,7 @@ class BotController(Controller):
             raise PermissionDeniedException("bad webhook secret")
         try:
             data = msgspec.json.decode(await request.body())
-        except msgspec.DecodeError as exc:
+        except (msgspec.DecodeError, RecursionError) as exc:
             raise ValidationException("not a JSON update") from exc
         await bot.process(data)
         return Response(None, status_code=200)
@@ -83,6 +84,8 @@ class BotController(Controller):
             raise PermissionDeniedException("bad signature") from exc
         except UnsafeXml as exc:
             raise ValidationException("XML declarations are not accepted") from exc
+        except BadXml as exc:
+            raise ValidationException(str(exc)) from exc
         later = BackgroundTask(_after_reply, answer.later) if answer.later else None
         return Response(xml, media_type="application/xml", background=later)
 

@@ -4,7 +4,7 @@ and "my notifications"."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, delete, get, patch, post, put
@@ -21,13 +21,16 @@ from grid.cases.services.outbox import NotificationView, mark_read, my_notificat
 from grid.cases.tables import CategoryKind
 from grid.tables import DepartmentKind
 
+Name = Annotated[str, msgspec.Meta(max_length=64)]
+NameEn = Annotated[str, msgspec.Meta(max_length=100)]
+
 
 class CategoryIn(msgspec.Struct):
     code: str
-    name: str
+    name: Name
     time_unit: TimeUnit
     limits: dict[str, int]
-    name_en: str = ""
+    name_en: NameEn = ""
     kind: CategoryKind = CategoryKind.event
     duplicate_radius_m: int = 50
     duplicate_window_h: int = 24
@@ -35,8 +38,8 @@ class CategoryIn(msgspec.Struct):
 
 
 class CategoryPatch(msgspec.Struct, omit_defaults=True):
-    name: str | msgspec.UnsetType = msgspec.UNSET
-    name_en: str | msgspec.UnsetType = msgspec.UNSET
+    name: Name | msgspec.UnsetType = msgspec.UNSET
+    name_en: NameEn | msgspec.UnsetType = msgspec.UNSET
     time_unit: TimeUnit | msgspec.UnsetType = msgspec.UNSET
     limits: dict[str, int] | msgspec.UnsetType = msgspec.UNSET
     duplicate_radius_m: int | msgspec.UnsetType = msgspec.UNSET

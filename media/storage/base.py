@@ -16,7 +16,7 @@ from typing import Protocol
 
 #: Keys are ours, never a client's: ``display/ab/<sha256>.jpg``. Anything else is refused, so a
 #: key can never climb out of a local folder or name another bucket's object.
-KEY_PATTERN = re.compile(r"^[a-z]+/[0-9a-f]{2}/[0-9a-f]{64}\.jpg$")
+KEY_PATTERN = re.compile(r"[a-z]+/[0-9a-f]{2}/[0-9a-f]{64}\.jpg")
 
 
 class StorageError(Exception):
@@ -48,7 +48,8 @@ class StoredObject:
 
 
 def check_key(key: str) -> str:
-    if not KEY_PATTERN.match(key):
+    # fullmatch, not match with ``$``: ``$`` also matches before a trailing newline
+    if not KEY_PATTERN.fullmatch(key):
         raise ValueError(f"not a media object key: {key!r}")
     return key
 

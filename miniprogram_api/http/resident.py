@@ -8,22 +8,18 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Response, get, post
-from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 
 from backend.http.deps import CurrentSettings
-from backend.http.media import PhotoOut, PhotoUpload, photo_out
 from grid.actors import Actor
 from grid.cases.services import outbox, queries, remarks, work
 from grid.cases.services.categories import list_categories
 from grid.cases.services.intake import ReportDraft, report_case
 from grid.cases.services.outbox import NotificationView
 from grid.cases.tables import Channel
-from media.services import photos as media
 from miniprogram_api.http.cases_out import (
     CARD_EXAMPLE,
     FULL_EXAMPLE,
-    PHOTO_EXAMPLE,
     CaseCard,
     CaseFull,
     card,
@@ -153,23 +149,6 @@ class ResidentController(Controller):
             if v.parent_id in groups:
                 groups[v.parent_id].children.append(CategoryLeaf(v.id, v.code, v.name))
         return [g for g in groups.values() if g.children]
-
-    @post(
-        "/photos",
-        summary="上传照片 Upload a photo (multipart `file`) to attach to a report",
-        status_code=201,
-        responses=doc(PhotoOut, {**PHOTO_EXAMPLE, "gps": None, "stale": False}, status=201),
-    )
-    async def upload(
-        self,
-        principal: CurrentPrincipal,
-        settings: CurrentSettings,
-        data: Annotated[PhotoUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
-    ) -> PhotoOut:
-        actor = principal.resident or principal.as_staff()
-        content = await data.file.read()
-        view = await media.upload_photo(actor, content, data.file.filename, settings=settings)
-        return photo_out(view)
 
     @post(
         "/reports",

@@ -9,6 +9,7 @@ from backend.http.media import MULTIPART_OVERHEAD
 from miniprogram_api.http.account import AccountController
 from miniprogram_api.http.common import MP_DEPENDENCIES
 from miniprogram_api.http.consult import ConsultationController
+from miniprogram_api.http.photos import MpPhotoController
 from miniprogram_api.http.resident import ResidentController
 from miniprogram_api.http.staff import MpStaffController
 from miniprogram_api.http.worker import WorkerController
@@ -17,7 +18,13 @@ PREFIX = "/mp/v1"
 
 
 def mp_router(settings: Settings) -> Router:
-    """Every mini-program route; bodies may carry one photo."""
+    """Every mini-program route. Only the photo uploads get a body limit sized to
+    ``GRIDGOV_MEDIA_MAX_BYTES``; the JSON routes keep the app's 2 MiB."""
+    photos = Router(
+        path="/",
+        route_handlers=[MpPhotoController],
+        request_max_body_size=settings.media_max_bytes + MULTIPART_OVERHEAD,
+    )
     return Router(
         path=PREFIX,
         route_handlers=[
@@ -25,9 +32,9 @@ def mp_router(settings: Settings) -> Router:
             ResidentController,
             ConsultationController,
             WorkerController,
+            photos,
         ],
         dependencies=MP_DEPENDENCIES,
-        request_max_body_size=settings.media_max_bytes + MULTIPART_OVERHEAD,
     )
 
 

@@ -9,22 +9,18 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Response, get, post
-from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 
 from backend import clock
 from backend.http.deps import CurrentSettings
-from backend.http.media import PhotoOut, PhotoUpload, photo_out
 from grid.cases.calendar import TZ
 from grid.cases.my_kpis import MyKpis, my_kpis
 from grid.cases.services import queries, remarks, triage, work
 from grid.cases.services.checks import cases_to_verify
 from grid.cases.tables import Channel
-from media.services import photos as media
 from miniprogram_api.http.cases_out import (
     CARD_EXAMPLE,
     FULL_EXAMPLE,
-    PHOTO_EXAMPLE,
     CaseCard,
     CaseFull,
     card,
@@ -205,24 +201,6 @@ class WorkerController(Controller):
         self, principal: CurrentPrincipal, settings: CurrentSettings, case_id: FromPath[int]
     ) -> CaseFull:
         return await self._full(principal, case_id, settings)
-
-    @post(
-        "/worker/photos",
-        summary="上传照片 Upload a work photo (multipart `file`) as the staff account",
-        status_code=201,
-        responses=doc(PhotoOut, {**PHOTO_EXAMPLE, "gps": None, "stale": False}, status=201),
-    )
-    async def upload(
-        self,
-        principal: CurrentPrincipal,
-        settings: CurrentSettings,
-        data: Annotated[PhotoUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
-    ) -> PhotoOut:
-        content = await data.file.read()
-        view = await media.upload_photo(
-            principal.as_staff(), content, data.file.filename, settings=settings
-        )
-        return photo_out(view)
 
     @post(
         CASE + "/start",

@@ -4,6 +4,11 @@ The WeChat ``session_key`` stays on the server (sealed with the PII key); the cl
 only a random app token, stored as its SHA-256 like staff tokens. One WeChat identity may be
 bound to a resident (who reports, follows cases, votes) and to a staff account (a grid worker
 working cases): :class:`Principal` carries an :class:`~grid.actors.Actor` for each.
+
+A staff account's new password (changed by its owner or reset by an admin) ends its staff API
+sessions, and here too: a mini-program session older than the password is refused, and a
+binding made before it no longer carries the staff account, so whoever bound a WeChat with a
+stolen password loses it with the password (the owner binds again with a fresh code).
 """
 
 from __future__ import annotations
@@ -19,8 +24,9 @@ from backend.config import Settings
 from backend.db import write_transaction
 from backend.errors import DomainError, ErrorCode
 from grid.actors import Actor
+from grid.tables import StaffAccount
 from miniprogram_api import wechat
-from miniprogram_api.tables import MpSession, WxIdentity
+from miniprogram_api.tables import BindingCode, BindingKind, MpSession, WxIdentity
 
 
 def token_hash(token: str) -> str:
@@ -117,17 +123,51 @@ async def principal_of(identity_id: int) -> Principal:
         resident = Actor(kind="resident", id=row["resident"], name=row["resident.name"] or "")
     staff = None
     if row["staff"] is not None and row["staff.active"]:
-        staff = await load_actor(row["staff"])
+        if await _bound_since_password(identity_id, row["staff"]):
+            staff = await load_actor(row["staff"])
     return Principal(identity_id, resident, staff)
+
+
+async def _bound_since_password(identity_id: int, staff_id: int) -> bool:
+    """Whether this identity's staff binding (the code it used) is newer than the account's
+    password; bindings are made only with codes, so no code means no binding to honour."""
+    account = (
+        await StaffAccount.select(StaffAccount.password_changed_at)
+        .where(StaffAccount.id == staff_id)
+        .first()
+    )
+    used = (
+        await BindingCode.select(BindingCode.used_at)
+        .where(
+            (BindingCode.used_by == identity_id)
+            & (BindingCode.staff == staff_id)
+            & (BindingCode.kind == BindingKind.staff)
+            & BindingCode.used_at.is_not_null()
+        )
+        .order_by(BindingCode.used_at, ascending=False)
+        .first()
+    )
+    if account is None or used is None:
+        return False
+    return _when(used["used_at"]) >= _when(account["password_changed_at"])
 
 
 async def principal_from_token(token: str) -> Principal:
     row = (
-        await MpSession.select(MpSession.identity, MpSession.expires_at, MpSession.revoked_at)
+        await MpSession.select(
+            MpSession.identity,
+            MpSession.created_at,
+            MpSession.expires_at,
+            MpSession.revoked_at,
+            MpSession.identity.staff.password_changed_at.as_alias("password_changed_at"),
+        )
         .where(MpSession.token_hash == token_hash(token))
         .first()
     )
     if row is None or row["revoked_at"] is not None or _when(row["expires_at"]) <= clock.now():
+        raise DomainError(ErrorCode.TOKEN_INVALID)
+    changed = row["password_changed_at"]
+    if changed is not None and _when(row["created_at"]) < _when(changed):
         raise DomainError(ErrorCode.TOKEN_INVALID)
     return await principal_of(row["identity"])
 
