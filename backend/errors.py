@@ -47,6 +47,7 @@ class ErrorCode(StrEnum):
     HOUSEHOLD_NOT_EMPTY = "household_not_empty"
     CREDIT_CODE_INVALID = "credit_code_invalid"
     RESIDENT_DUPLICATE = "resident_duplicate"
+    ERASURE_UNCONFIRMED = "erasure_unconfirmed"
     USERNAME_TAKEN = "username_taken"
     ROLE_SCOPE_INVALID = "role_scope_invalid"
     PARTY_PARENT_INVALID = "party_parent_invalid"
@@ -122,6 +123,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.HOUSE_UNIT_NOT_EMPTY: 409,
     ErrorCode.HOUSEHOLD_NOT_EMPTY: 409,
     ErrorCode.RESIDENT_DUPLICATE: 409,
+    ErrorCode.ERASURE_UNCONFIRMED: 400,
     ErrorCode.USERNAME_TAKEN: 409,
     ErrorCode.POINT_OUTSIDE_AREA: 422,
     ErrorCode.CASE_ACTION_INVALID: 409,

@@ -105,6 +105,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         EN: "A resident with this ID number is already registered (if outside your area, ask "
         "their community to move them)",
     },
+    ErrorCode.ERASURE_UNCONFIRMED: {
+        ZH: "删除个人信息后不可恢复，请确认后再提交（confirm=true）",
+        EN: "Erasing personal data cannot be undone; send confirm=true to go ahead",
+    },
     ErrorCode.HOUSE_UNIT_TAKEN: {
         ZH: "该微网格内已有相同的楼栋/单元/房号",
         EN: "This building/unit/room already exists in the micro-grid",

@@ -1,0 +1,76 @@
+"""A bound resident's own data: a copy of everything held about them, or its erasure
+(PIPL art. 45, 47). Thin: the rules are :mod:`grid.services.personal_data`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, post
+from litestar.params import Body
+
+from grid.services import personal_data
+from miniprogram_api.http.common import CurrentPrincipal, body_example
+from miniprogram_api.services import personal_data as mp_section
+
+SECTION = mp_section.SECTION  # importing the module registers the mini-program's section
+
+
+class MyDataExportIn(msgspec.Struct):
+    #: Why the copy is wanted (kept in the request record).
+    reason: str = "本人申请查阅、复制个人信息"
+
+
+class MyDataEraseIn(msgspec.Struct):
+    #: Why (kept in the request record), e.g. 已搬离本小区.
+    reason: str
+    #: Must be true: erasure cannot be undone, and this session ends with it.
+    confirm: bool = False
+
+
+class ErasedOut(msgspec.Struct):
+    erased: bool
+    #: What was touched: cases and ballots kept (anonymised), rows deleted or blanked.
+    summary: dict[str, int]
+
+
+class MyDataController(Controller):
+    path = "/me/data"
+    tags = ["mini-program: account"]
+
+    @post(
+        "/export",
+        summary="导出我的个人信息 A JSON copy of everything held about me",
+        description="Profile with full phone and ID number, household, owner record, cases "
+        "reported, ballots cast with their receipts, comments, notifications, who read my "
+        "full numbers and when, and earlier requests. Recorded with the reason.",
+        status_code=200,
+    )
+    async def export(
+        self,
+        principal: CurrentPrincipal,
+        data: Annotated[MyDataExportIn, Body(examples=body_example({"reason": "本人查阅"}))],
+    ) -> dict[str, Any]:
+        actor = principal.as_resident()
+        return await personal_data.export_resident_data(actor, actor.id, data.reason)
+
+    @post(
+        "/erase",
+        summary="删除我的个人信息 Erase my personal data (cases and ballots stay, anonymised)",
+        description="Needs `confirm: true`. Deletes my resident record and personal data, "
+        "unbinds this WeChat account and ends its sessions; cases I reported and ballots I "
+        "cast stay without my name, so results and counts do not change.",
+        status_code=200,
+    )
+    async def erase(
+        self,
+        principal: CurrentPrincipal,
+        data: Annotated[
+            MyDataEraseIn,
+            Body(examples=body_example({"reason": "已搬离本小区", "confirm": True})),
+        ],
+    ) -> ErasedOut:
+        actor = principal.as_resident()
+        personal_data.require_confirmation(data.confirm)
+        summary = await personal_data.erase_resident(actor, actor.id, data.reason)
+        return ErasedOut(True, summary)
