@@ -366,8 +366,8 @@ class ResidentController(Controller):
     async def erase_data(
         self, actor: CurrentActor, resident_id: FromPath[int], data: JSONBody[DataErasureIn]
     ) -> DataErasureOut:
-        pd.require_confirmation(data.confirm)
-        return DataErasureOut(True, await pd.erase_resident(actor, resident_id, data.reason))
+        summary = await pd.erase_resident(actor, resident_id, data.reason, confirmed=data.confirm)
+        return DataErasureOut(True, summary)
 
     @get(
         "/{resident_id:int}/data-requests",

@@ -94,12 +94,6 @@ def plain(value: Any) -> Any:
     return value
 
 
-def require_confirmation(confirmed: bool) -> None:
-    """Erasure cannot be undone: every door asks the caller to say so explicitly."""
-    if not confirmed:
-        raise DomainError(ErrorCode.ERASURE_UNCONFIRMED)
-
-
 async def access_subject(actor: Actor, resident_id: int) -> dict[str, Any]:
     """The resident whose data is asked for, if ``actor`` may ask (themselves, or staff with
     ``personal_data.handle`` in scope)."""
@@ -380,11 +374,18 @@ async def export_resident_data(actor: Actor, resident_id: int, reason: str) -> d
     return plain(document)
 
 
-async def erase_resident(actor: Actor, resident_id: int, reason: str) -> dict[str, int]:
+async def erase_resident(
+    actor: Actor, resident_id: int, reason: str, *, confirmed: bool
+) -> dict[str, int]:
     """Erase the resident's personal data and delete the row; cases and ballots stay,
-    anonymised. Returns what was touched (also kept in the request record)."""
+    anonymised. Returns what was touched (also kept in the request record).
+
+    Erasure cannot be undone, so every door makes the caller say ``confirmed`` explicitly
+    (checked after access, so a refusal never hints at anything outside the scope)."""
     await access_subject(actor, resident_id)
     why = clean_text(reason, "reason", REASON_MAX, required=True)
+    if not confirmed:
+        raise DomainError(ErrorCode.ERASURE_UNCONFIRMED)
     ident = str(resident_id)
     async with write_transaction():
         row = await access_subject(actor, resident_id)

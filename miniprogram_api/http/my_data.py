@@ -71,6 +71,7 @@ class MyDataController(Controller):
         ],
     ) -> ErasedOut:
         actor = principal.as_resident()
-        personal_data.require_confirmation(data.confirm)
-        summary = await personal_data.erase_resident(actor, actor.id, data.reason)
+        summary = await personal_data.erase_resident(
+            actor, actor.id, data.reason, confirmed=data.confirm
+        )
         return ErasedOut(True, summary)
