@@ -45,9 +45,7 @@ async def erase_section(resident_id: int) -> int:
         await MpSession.update({MpSession.revoked_at: clock.now()}).where(
             MpSession.identity.is_in(identities) & MpSession.revoked_at.is_null()
         )
-        await WxIdentity.update({WxIdentity.resident: None}).where(
-            WxIdentity.id.is_in(identities)
-        )
+        await WxIdentity.update({WxIdentity.resident: None}).where(WxIdentity.id.is_in(identities))
     mine = BindingRequest.resident == resident_id
     if identities:
         mine = mine | BindingRequest.identity.is_in(identities)

@@ -104,9 +104,7 @@ async def _resident(client: Any, world: Any, **fields: Any) -> dict[str, Any]:
     return answer.json()
 
 
-async def test_phone_and_id_numbers_are_nowhere_in_clear_and_names_only_where_listed(
-    client, world
-):
+async def test_phone_and_id_numbers_are_nowhere_in_clear_and_names_only_where_listed(client, world):
     phone, owner_phone, id_number, owner_id = _phone(), _phone(), _id_number(7), _id_number(8)
     name, owner_name, address = _name(), _name(), "测试路" + _name() + "号"
     resident = await _resident(
@@ -150,9 +148,7 @@ async def test_every_read_without_a_reveal_is_masked_and_each_reveal_is_logged(c
         ),
         await client.post("/api/v1/residents/search", json={"phone": phone}, headers=headers),
         await client.get(f"/api/v1/households/{resident['household_id']}", headers=headers),
-        await client.get(
-            f"/api/v1/households/{resident['household_id']}/members", headers=headers
-        ),
+        await client.get(f"/api/v1/households/{resident['household_id']}/members", headers=headers),
         await client.get(f"/api/v1/house-units/{resident['house_unit_id']}", headers=headers),
         await client.get(f"/api/v1/residents/{rid}", headers=world.headers("street_a_staff")),
     ]
