@@ -36,7 +36,6 @@ from grid.services.people_access import (
     read_prefixes,
     under,
 )
-from grid.services.resident_ids import fresh_resident_ids
 from grid.services.people_fields import (
     KEEP,
     NAME_MAX,
@@ -54,6 +53,7 @@ from grid.services.pii_views import (
     shown_name,
     shown_phone,
 )
+from grid.services.resident_ids import fresh_resident_ids
 from grid.tables import CareTag, Household, Owner, Resident, ResidentTag
 
 

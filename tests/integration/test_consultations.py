@@ -23,8 +23,8 @@ from community.tables import (
 )
 from community.tasks import seal_pending_chains
 from grid.actors import Actor
-from grid.services.resident_ids import fresh_resident_ids
 from grid.cases.tables import Outbox
+from grid.services.resident_ids import fresh_resident_ids
 from grid.tables import Household, HouseUnit, Ownership, Resident
 from tests.cases_support import new_photos
 from tests.estate import START, build_estate, open_matter
