@@ -14,6 +14,7 @@ from typing import Any
 class ErrorCode(StrEnum):
     # generic
     VALIDATION = "validation_error"
+    VALUE_OUT_OF_RANGE = "value_out_of_range"
     NOT_FOUND = "not_found"
     FORBIDDEN = "forbidden"
     CONFLICT = "conflict"
@@ -109,6 +110,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.FORBIDDEN: 403,
     ErrorCode.CONFLICT: 409,
+    ErrorCode.VALUE_OUT_OF_RANGE: 400,
     ErrorCode.UNAUTHENTICATED: 401,
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.PAYLOAD_TOO_LARGE: 413,

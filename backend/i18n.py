@@ -20,6 +20,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         ZH: "输入有误：{field}（{reason}）",
         EN: "Invalid input: {field} ({reason})",
     },
+    ErrorCode.VALUE_OUT_OF_RANGE: {
+        ZH: "输入的数值超出允许范围（编号最大为 64 位整数）",
+        EN: "A value is out of the accepted range (ids are 64-bit integers)",
+    },
     ErrorCode.NOT_FOUND: {
         ZH: "未找到该{kind}或无权查看",
         EN: "{kind} not found or not visible to you",

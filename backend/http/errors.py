@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import asyncpg
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
     HTTPException,
@@ -82,6 +83,13 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
     )
 
 
+def out_of_range_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A value the database cannot hold — an id past 64 bits in a path, query or body (SQLite
+    raises OverflowError, asyncpg DataError) — is the caller's mistake, not the server's."""
+    log.info("value out of range on %s %s: %s", request.method, request.url.path, exc)
+    return _response(request, 400, ErrorCode.VALUE_OUT_OF_RANGE, {})
+
+
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _response(request, HTTP_500_INTERNAL_SERVER_ERROR, ErrorCode.INTERNAL, {})
@@ -90,5 +98,7 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     DomainError: domain_error_handler,
     HTTPException: http_error_handler,
+    OverflowError: out_of_range_handler,
+    asyncpg.exceptions.DataError: out_of_range_handler,
     Exception: internal_error_handler,
 }
