@@ -10,7 +10,7 @@ from litestar import Controller, post
 from litestar.params import Body
 
 from grid.services import personal_data
-from miniprogram_api.http.common import CurrentPrincipal, body_example
+from miniprogram_api.http.common import CurrentPrincipal, body_example, doc
 from miniprogram_api.services import personal_data as mp_section
 
 SECTION = mp_section.SECTION  # importing the module registers the mini-program's section
@@ -34,6 +34,75 @@ class ErasedOut(msgspec.Struct):
     summary: dict[str, int]
 
 
+EXPORT_EXAMPLE = {
+    "subject": {"kind": "resident", "id": 812},
+    "generated_at": "2026-11-25T10:00:00+08:00",
+    "profile": {
+        "id": 812,
+        "name": "张三",
+        "gender": "male",
+        "birth_year": 1980,
+        "relation": "户主",
+        "phone": "13800138000",
+        "id_number": "500103198001011234",
+        "care_tags": [],
+        "created_at": "2026-11-01T09:00:00+08:00",
+        "updated_at": "2026-11-01T09:00:00+08:00",
+    },
+    "household": {
+        "id": 301,
+        "tenure": "owner_occupied",
+        "house_unit": {"id": 120, "label": "3栋1单元501", "address": ""},
+    },
+    "owner": None,
+    "cases_reported": [],
+    "ballots_cast": [
+        {
+            "matter_id": 7,
+            "matter_title": "关于使用专项维修资金更换电梯的表决",
+            "ballot_no": 1,
+            "choice": "agree",
+            "approvals": [],
+            "channel": "online",
+            "receipt": "3F7K-Q2M9-XD4T-8B1C",
+            "at": "2026-11-20T19:02:11+08:00",
+        }
+    ],
+    "comments": [],
+    "notifications": [],
+    "party_memberships": [],
+    "pii_access_log": [
+        {
+            "staff_id": 4,
+            "staff_name": "李网格员",
+            "fields": "phone",
+            "reason": "入户走访核实",
+            "at": "2026-11-10T15:20:00+08:00",
+        }
+    ],
+    "data_requests": [
+        {
+            "kind": "export",
+            "requested_by_kind": "resident",
+            "requested_by_id": 812,
+            "reason": "本人申请查阅、复制个人信息",
+            "at": "2026-11-25T10:00:00+08:00",
+        }
+    ],
+    "mini_program": {"wechat_identities": [], "binding_requests": []},
+}
+ERASED_EXAMPLE = {
+    "erased": True,
+    "summary": {
+        "cases_kept": 2,
+        "ballots_kept": 1,
+        "comments_anonymised": 0,
+        "notifications_deleted": 5,
+        "mini_program": 2,
+    },
+}
+
+
 class MyDataController(Controller):
     path = "/me/data"
     tags = ["mini-program: account"]
@@ -45,6 +114,7 @@ class MyDataController(Controller):
         "reported, ballots cast with their receipts, comments, notifications, who read my "
         "full numbers and when, and earlier requests. Recorded with the reason.",
         status_code=200,
+        responses=doc(dict[str, Any], EXPORT_EXAMPLE),
     )
     async def export(
         self,
@@ -61,6 +131,7 @@ class MyDataController(Controller):
         "unbinds this WeChat account and ends its sessions; cases I reported and ballots I "
         "cast stay without my name, so results and counts do not change.",
         status_code=200,
+        responses=doc(ErasedOut, ERASED_EXAMPLE),
     )
     async def erase(
         self,
