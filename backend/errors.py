@@ -14,6 +14,7 @@ from typing import Any
 class ErrorCode(StrEnum):
     # generic
     VALIDATION = "validation_error"
+    VALUE_OUT_OF_RANGE = "value_out_of_range"
     NOT_FOUND = "not_found"
     FORBIDDEN = "forbidden"
     CONFLICT = "conflict"
@@ -48,6 +49,7 @@ class ErrorCode(StrEnum):
     HOUSEHOLD_NOT_EMPTY = "household_not_empty"
     CREDIT_CODE_INVALID = "credit_code_invalid"
     RESIDENT_DUPLICATE = "resident_duplicate"
+    ERASURE_UNCONFIRMED = "erasure_unconfirmed"
     USERNAME_TAKEN = "username_taken"
     ROLE_SCOPE_INVALID = "role_scope_invalid"
     PARTY_PARENT_INVALID = "party_parent_invalid"
@@ -111,6 +113,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.FORBIDDEN: 403,
     ErrorCode.CONFLICT: 409,
+    ErrorCode.VALUE_OUT_OF_RANGE: 400,
     ErrorCode.UNAUTHENTICATED: 401,
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.PAYLOAD_TOO_LARGE: 413,
@@ -126,6 +129,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.HOUSE_UNIT_NOT_EMPTY: 409,
     ErrorCode.HOUSEHOLD_NOT_EMPTY: 409,
     ErrorCode.RESIDENT_DUPLICATE: 409,
+    ErrorCode.ERASURE_UNCONFIRMED: 400,
     ErrorCode.USERNAME_TAKEN: 409,
     ErrorCode.POINT_OUTSIDE_AREA: 422,
     ErrorCode.CASE_ACTION_INVALID: 409,

@@ -20,6 +20,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         ZH: "输入有误：{field}（{reason}）",
         EN: "Invalid input: {field} ({reason})",
     },
+    ErrorCode.VALUE_OUT_OF_RANGE: {
+        ZH: "输入的数值超出允许范围（编号最大为 64 位整数）",
+        EN: "A value is out of the accepted range (ids are 64-bit integers)",
+    },
     ErrorCode.NOT_FOUND: {
         ZH: "未找到该{kind}或无权查看",
         EN: "{kind} not found or not visible to you",
@@ -108,6 +112,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         ZH: "已登记相同身份证号的居民（如在您的辖区外，请联系其所在社区迁出）",
         EN: "A resident with this ID number is already registered (if outside your area, ask "
         "their community to move them)",
+    },
+    ErrorCode.ERASURE_UNCONFIRMED: {
+        ZH: "删除个人信息后不可恢复，请确认后再提交（confirm=true）",
+        EN: "Erasing personal data cannot be undone; send confirm=true to go ahead",
     },
     ErrorCode.HOUSE_UNIT_TAKEN: {
         ZH: "该微网格内已有相同的楼栋/单元/房号",

@@ -24,6 +24,7 @@ class Action(StrEnum):
     resident_read = "resident.read"
     resident_manage = "resident.manage"
     pii_reveal = "pii.reveal"
+    personal_data = "personal_data.handle"
     staff_read = "staff.read"
     staff_manage = "staff.manage"
     party_read = "party.read"
@@ -49,6 +50,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.resident_read: FRONTLINE | CENTERS | {R.admin},
     Action.resident_manage: FRONTLINE | {R.admin},
     Action.pii_reveal: FRONTLINE,
+    # Export and erasure on a resident's request (PIPL): the community that holds the
+    # register, and admins; each one is recorded (grid/services/personal_data.py).
+    Action.personal_data: frozenset({R.community_staff, R.admin}),
     Action.staff_read: frozenset({R.grid_leader, R.community_staff, R.admin}) | CENTERS,
     Action.staff_manage: frozenset({R.admin}),
     Action.party_read: FRONTLINE | CENTERS | {R.admin},

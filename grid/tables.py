@@ -233,3 +233,32 @@ class PiiAccessLog(Table, tablename="pii_access_log"):
     fields = Varchar(length=100)
     reason = Varchar(length=200, default="")
     at = Timestamptz(default=TimestamptzNow())
+
+
+class DataRequestKind(StrEnum):
+    export = "export"  # 个人信息查阅、复制 (PIPL art. 45)
+    erasure = "erasure"  # 个人信息删除 (PIPL art. 47)
+
+
+class PersonalDataRequest(Table, tablename="personal_data_request"):
+    """Each export or erasure of a person's data: whose, by whom (staff or the person), why,
+    when, and what it touched (counts only — never the data itself)."""
+
+    kind = Varchar(length=16, choices=DataRequestKind)
+    subject_kind = Varchar(length=16)
+    subject_id = BigInt(index=True)
+    unit_prefix = Varchar(length=18, index=True)
+    requested_by_kind = Varchar(length=16)
+    requested_by_id = BigInt()
+    reason = Varchar(length=200, default="")
+    summary = JSON(default={})
+    at = Timestamptz(default=TimestamptzNow())
+
+
+class RetiredId(Table, tablename="retired_id"):
+    """The highest id ever deleted from a table, kept by a trigger on SQLite, so that no new
+    row takes a deleted person's id (SQLite without AUTOINCREMENT hands out max(id) + 1 again;
+    PostgreSQL sequences never go back). Read by :mod:`grid.services.resident_ids`."""
+
+    table_name = Varchar(length=64, unique=True)
+    last_id = BigInt(default=0)

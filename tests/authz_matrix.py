@@ -64,6 +64,9 @@ ADMIN_ONLY = _row(
     street_b_staff="denied",
     admin="ok",
 )
+# A resident's personal data (PIPL export and erasure): community staff of the resident's
+# community and admins only; street center staff, grid workers and departments are refused.
+PERSONAL_DATA = {**ADMIN_ONLY, "street_a_staff": "denied", "department_handler": "denied"}
 # Mini-program routes of a signed-in WeChat user (staff console tokens are not sessions).
 _MP_SESSION = dict(
     anonymous="401",
@@ -131,6 +134,10 @@ MATRIX: dict[tuple[str, str], Expect] = {
     ("PATCH", "/api/v1/residents/{resident_id:int}"): STAFF_A,
     ("POST", "/api/v1/residents/{resident_id:int}/reveal"): STAFF_A,
     ("POST", "/api/v1/residents/search"): STAFF_ANY,
+    ("POST", "/api/v1/residents/{resident_id:int}/data-export"): PERSONAL_DATA,
+    ("POST", "/api/v1/residents/{resident_id:int}/data-erasure"): PERSONAL_DATA,
+    # No request recorded yet for the fixture resident: 404 even for an admin.
+    ("GET", "/api/v1/residents/{resident_id:int}/data-requests"): {**PERSONAL_DATA, "admin": "any"},
     ("GET", "/api/v1/staff"): STAFF_ANY,
     ("POST", "/api/v1/staff"): STAFF_ANY,
     ("PATCH", "/api/v1/staff/{staff_id:int}"): STAFF_A_MANAGE,
@@ -210,6 +217,9 @@ MATRIX: dict[tuple[str, str], Expect] = {
     ("POST", "/mp/v1/auth/login"): public("WeChat sign-in with a one-time js_code"),
     ("POST", "/mp/v1/auth/logout"): MP_ANY,
     ("GET", "/mp/v1/me"): MP_ANY,
+    # Always about the caller themselves; only staff tokens and anonymous are refused here.
+    ("POST", "/mp/v1/me/data/export"): MP_ANY,
+    ("POST", "/mp/v1/me/data/erase"): MP_ANY,
     ("GET", "/mp/v1/bind/requests"): MP_ANY,
     ("POST", "/mp/v1/bind/requests"): MP_ANY,
     ("GET", "/mp/v1/categories"): MP_ANY,

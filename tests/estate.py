@@ -16,6 +16,7 @@ from backend import clock
 from community.services import matters, roll
 from community.tables import MatterKind, PollUnit, ScopeKind
 from grid.actors import Actor
+from grid.services.resident_ids import fresh_resident_ids
 from grid.tables import Household, HouseUnit, OrgUnit, Owner, OwnerKind, Ownership, Resident
 from tests import people_data as pd
 
@@ -44,7 +45,11 @@ class Estate:
 async def _insert(table, rows, *returning):
     out = []
     for start in range(0, len(rows), CHUNK):
-        out += await table.insert(*rows[start : start + CHUNK]).returning(*returning)
+        chunk = rows[start : start + CHUNK]
+        if table is Resident:  # never a retired id (SQLite refuses one; see resident_ids)
+            for new_id, row in zip(await fresh_resident_ids(len(chunk)) or [], chunk, strict=False):
+                row.id = new_id
+        out += await table.insert(*chunk).returning(*returning)
     return out
 
 

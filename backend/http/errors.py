@@ -109,9 +109,24 @@ def data_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Respo
         type(exc).__name__,
         getattr(exc, "sqlstate", None),
     )
+    if _out_of_range(exc):
+        return out_of_range_handler(request, exc)
     return _response(
         request, 400, ErrorCode.VALIDATION, {"field": "body", "reason": "value not storable"}
     )
+
+
+def _out_of_range(exc: Exception) -> bool:
+    """A number the column cannot hold: refused by the server (SQLSTATE 22003) or by asyncpg
+    while encoding the argument ("value out of int64 range", a plain DataError)."""
+    return getattr(exc, "sqlstate", None) == "22003" or "out of int" in str(exc)
+
+
+def out_of_range_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A value the database cannot hold — an id past 64 bits in a path, query or body (SQLite
+    raises OverflowError, asyncpg DataError) — is the caller's mistake, not the server's."""
+    log.info("value out of range on %s %s: %s", request.method, request.url.path, exc)
+    return _response(request, 400, ErrorCode.VALUE_OUT_OF_RANGE, {})
 
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -136,6 +151,7 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     DomainError: domain_error_handler,
     HTTPException: http_error_handler,
     RecursionError: nesting_error_handler,
+    OverflowError: out_of_range_handler,
     PgDataError: data_error_handler,
     Exception: internal_error_handler,
 }

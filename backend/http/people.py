@@ -19,6 +19,7 @@ from backend.http.pagination import Page, check_page
 from grid.actors import Actor
 from grid.services import house_units as hu
 from grid.services import households as hh
+from grid.services import personal_data as pd
 from grid.services import residents as rs
 from grid.services.house_units import HouseUnitView
 from grid.services.households import HouseholdView, MemberView
@@ -34,6 +35,24 @@ UNSET = msgspec.UNSET
 def keep(value: Any) -> Any:
     """A field left out of a PATCH body is kept as it is."""
     return KEEP if value is UNSET else value
+
+
+class DataExportIn(msgspec.Struct):
+    #: Why (kept in the request record and the access log), e.g. 居民本人书面申请查阅.
+    reason: str
+
+
+class DataErasureIn(msgspec.Struct):
+    #: Why (kept in the request record), e.g. 居民本人申请删除（已搬离）.
+    reason: str
+    #: Must be true: erasure cannot be undone.
+    confirm: bool = False
+
+
+class DataErasureOut(msgspec.Struct):
+    erased: bool
+    #: What was touched: cases and ballots kept (anonymised), rows deleted or blanked.
+    summary: dict[str, int]
 
 
 class RevealIn(msgspec.Struct):
@@ -326,6 +345,38 @@ class ResidentController(Controller):
         self, actor: CurrentActor, resident_id: FromPath[int], data: JSONBody[RevealIn]
     ) -> ResidentView:
         return await rs.get_resident(actor, resident_id, reveal=True, reason=data.reason)
+
+    @post(
+        "/{resident_id:int}/data-export",
+        summary="PIPL export: everything held about the resident as one JSON document "
+        "(community staff, admins; recorded and logged)",
+        status_code=200,
+    )
+    async def export_data(
+        self, actor: CurrentActor, resident_id: FromPath[int], data: JSONBody[DataExportIn]
+    ) -> dict[str, Any]:
+        return await pd.export_resident_data(actor, resident_id, data.reason)
+
+    @post(
+        "/{resident_id:int}/data-erasure",
+        summary="PIPL erasure: delete the resident's personal data; cases and ballots stay "
+        "anonymised (community staff, admins; recorded)",
+        status_code=200,
+    )
+    async def erase_data(
+        self, actor: CurrentActor, resident_id: FromPath[int], data: JSONBody[DataErasureIn]
+    ) -> DataErasureOut:
+        summary = await pd.erase_resident(actor, resident_id, data.reason, confirmed=data.confirm)
+        return DataErasureOut(True, summary)
+
+    @get(
+        "/{resident_id:int}/data-requests",
+        summary="Export and erasure records of a resident, also after erasure (who, when, why)",
+    )
+    async def data_requests(
+        self, actor: CurrentActor, resident_id: FromPath[int]
+    ) -> list[dict[str, Any]]:
+        return await pd.data_requests_about(actor, resident_id)
 
     @patch("/{resident_id:int}", summary="Change a resident, their care tags, or move them")
     async def update_resident(

@@ -18,6 +18,7 @@ from typing import Any
 
 from backend import clock
 from grid.services.house_units import house_label
+from grid.services.resident_ids import fresh_resident_ids
 from grid.services.resident_rows import HousePart, ResidentPart, RowProblem
 from grid.tables import AreaSource, Household, HouseUnit, Owner, Resident, ResidentTag, Tenure
 
@@ -253,6 +254,10 @@ async def _insert_new(rows: list[tuple[Resident, ResidentPart]]) -> None:
     their tags in another."""
     if not rows:
         return
+    fresh = await fresh_resident_ids(len(rows))
+    if fresh:
+        for new_id, (row, _) in zip(fresh, rows, strict=True):
+            row.id = new_id
     ids = await Resident.insert(*[r for r, _ in rows]).returning(Resident.id)
     tags = [
         ResidentTag(resident=i["id"], tag=t)

@@ -53,6 +53,7 @@ from grid.services.pii_views import (
     shown_name,
     shown_phone,
 )
+from grid.services.resident_ids import fresh_resident_ids
 from grid.tables import CareTag, Household, Owner, Resident, ResidentTag
 
 
@@ -221,8 +222,10 @@ async def create_resident(actor: Actor, draft: ResidentDraft) -> ResidentView:
     now = clock.now()
     async with write_transaction():
         await _check_unique_id(sealed_id.hash)
+        fresh = await fresh_resident_ids(1)
         row = await Resident.insert(
             Resident(
+                **({"id": fresh[0]} if fresh else {}),
                 household=household["id"],
                 unit_prefix=household["unit_prefix"],
                 name=name,

@@ -9,6 +9,7 @@ from backend.http.media import MULTIPART_OVERHEAD
 from miniprogram_api.http.account import AccountController
 from miniprogram_api.http.common import MP_DEPENDENCIES
 from miniprogram_api.http.consult import ConsultationController
+from miniprogram_api.http.my_data import MyDataController
 from miniprogram_api.http.photos import MpPhotoController
 from miniprogram_api.http.resident import ResidentController
 from miniprogram_api.http.staff import MpStaffController
@@ -33,6 +34,7 @@ def mp_router(settings: Settings) -> Router:
             ConsultationController,
             WorkerController,
             photos,
+            MyDataController,
         ],
         dependencies=MP_DEPENDENCIES,
     )

@@ -92,3 +92,14 @@ async def test_admin_lists_a_make_up_workday_and_deadlines_follow(client, world)
         await client.delete(f"/api/v1/calendar/holidays/{day}", headers=admin)
     ).status_code == 204
     assert not (await load_calendar()).is_workday(date(2027, 2, 6))
+
+
+async def test_listing_holidays_of_a_year_no_date_can_hold_is_a_400_not_a_crash(client, world):
+    """Found by schema fuzzing: ``year=0`` used to reach ``date(0, 1, 1)`` and answer 500."""
+    for year in (0, -1, 10000):
+        answer = await client.get(
+            f"/api/v1/calendar/holidays?year={year}", headers=world.headers("grid_worker_a")
+        )
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["code"] == "validation_error"
+        assert "year" in answer.json()["message"]

@@ -487,3 +487,18 @@ async def test_department_handler_may_not_list_residents(client, world):
     assert response.status_code == 403
     assert response.json()["data"]["action"] == "resident.read"
     assert response.json()["message"]  # translated, whatever the action
+
+
+async def test_an_id_past_64_bits_anywhere_in_a_request_answers_400_not_a_crash(client, world):
+    """Found by schema fuzzing: such an id reached the database driver and answered 500."""
+    huge = 2**70
+    headers = world.headers("grid_worker_a")
+    answers = [
+        await client.delete(f"/api/v1/residents/{huge}", headers=headers),
+        await client.get(f"/api/v1/residents/?unit_id={huge}", headers=headers),
+        await client.post("/api/v1/households/", json={"house_unit_id": huge}, headers=headers),
+    ]
+    for answer in answers:
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["code"] == "value_out_of_range"
+        assert "超出" in answer.json()["message"]

@@ -24,6 +24,7 @@ from community.tables import (
 from community.tasks import seal_pending_chains
 from grid.actors import Actor
 from grid.cases.tables import Outbox
+from grid.services.resident_ids import fresh_resident_ids
 from grid.tables import Household, HouseUnit, Ownership, Resident
 from tests.cases_support import new_photos
 from tests.estate import START, build_estate, open_matter
@@ -440,8 +441,10 @@ async def test_co_owners_share_one_vote_and_an_owner_on_two_entries_chooses(worl
         .where(Household.house_unit == estate.unit_ids[0])
         .first()
     )
+    fresh = await fresh_resident_ids(1)
     co_owner = await Resident.insert(
         Resident(
+            **({"id": fresh[0]} if fresh else {}),
             household=household["id"],
             unit_prefix=estate.prefix,
             name="共有人",

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+import asyncpg
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.exceptions import HTTPException
@@ -69,6 +70,12 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     """Litestar's own refusals (bad parameter, body too large, wrong method) in the spec's
     shape; their status is kept."""
     return error_answer(Open311Error(exc.status_code, str(exc.detail), _fmt_of(request)))
+
+
+def _out_of_range(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A value past what the database holds (see ``backend.http.errors``), in the spec's shape."""
+    del exc
+    return error_answer(Open311Error(400, "a value is out of range", _fmt_of(request)))
 
 
 def _moment(raw: str, name: str) -> datetime:
@@ -212,6 +219,8 @@ class Open311Controller(Controller):
         Open311Error: _open311_error,
         DomainError: _domain_error,
         HTTPException: _http_error,
+        OverflowError: _out_of_range,
+        asyncpg.exceptions.DataError: _out_of_range,
     }
 
     @get("/{name:str}", summary="Open311: discovery, services or requests (.json / .xml)")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import MAXYEAR, MINYEAR, date
 
 from backend.db import get_engine, write_transaction
 from backend.errors import forbidden, invalid, not_found
@@ -58,6 +58,8 @@ async def list_holidays(actor: Actor, year: int | None = None) -> list[HolidayVi
     """Listed days (holidays and make-up workdays); every staff member may read them."""
     query = Holiday.select().order_by(Holiday.day)
     if year is not None:
+        if not MINYEAR <= year <= MAXYEAR:
+            raise invalid("year", f"{MINYEAR}–{MAXYEAR}")
         query = query.where((Holiday.day >= date(year, 1, 1)) & (Holiday.day <= date(year, 12, 31)))
     return [HolidayView(_as_date(r["day"]), bool(r["is_workday"]), r["name"]) for r in await query]
 
