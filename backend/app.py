@@ -17,6 +17,7 @@ from backend.http.auth import AuthController
 from backend.http.bots import BotController
 from backend.http.case_admin import CASE_ADMIN_CONTROLLERS
 from backend.http.cases import CaseController
+from backend.http.console_admin import console_admin_handler
 from backend.http.consultations import CONSULTATION_CONTROLLERS
 from backend.http.deps import DEPENDENCIES
 from backend.http.errors import EXCEPTION_HANDLERS
@@ -89,6 +90,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MpStaffController,
             BotController,
             *OPEN311_CONTROLLERS,
+            console_admin_handler(
+                production=settings.env == "prod", default_language=settings.default_language
+            ),
         ],
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
