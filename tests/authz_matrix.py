@@ -77,6 +77,14 @@ MP_A = _row(**_MP_SESSION, resident_a="ok", resident_b="denied")
 # Mini-program worker route: residents are not bound staff.
 MP_WORKER = _row(**_MP_SESSION, resident_a="denied", resident_b="denied")
 
+
+def cookie_door(reason: str) -> Expect:
+    """A console door signed in by the session cookie: the matrix's bearer tokens do not open
+    it (sign-in redirect or 401); ``reason`` names the test that checks the personas."""
+    assert reason
+    return _row()
+
+
 SIGNED_URL = "signed media URL: the HMAC signature in the query is the credential"
 OPEN311 = "Open311 GeoReport v2: public reads; writes check the client's api_key"
 SCHEMA = "OpenAPI document and its viewers"
@@ -262,4 +270,7 @@ MATRIX: dict[tuple[str, str], Expect] = {
     ("GET", "/schema/{path:str}"): public(SCHEMA),
     ("GET", "/schema/openapi.json"): public(SCHEMA),
     ("GET", "/schema/oauth2-redirect.html"): public(SCHEMA),
+    ("GET", "/console/admin"): cookie_door(
+        "piccolo-admin for root admins: tests/e2e/test_console_admin_http.py"
+    ),
 }
