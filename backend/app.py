@@ -13,6 +13,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from backend import db, logs, metrics, pii
 from backend.config import Settings, load_settings
+from backend.console import console_router, console_static_router, template_config
 from backend.http.auth import AuthController
 from backend.http.bots import BotController
 from backend.http.case_admin import CASE_ADMIN_CONTROLLERS
@@ -90,10 +91,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MpStaffController,
             BotController,
             *OPEN311_CONTROLLERS,
+            console_router(),
+            console_static_router(),
             console_admin_handler(
                 production=settings.env == "prod", default_language=settings.default_language
             ),
         ],
+        template_config=template_config(),
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],

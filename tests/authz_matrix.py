@@ -2,7 +2,9 @@
 
 Classes: ``ok`` (allowed: anything but 401/403/5xx — the body or state may still be refused),
 ``401`` (must sign in), ``denied`` (a 4xx other than 401: 403 for a role, 404 outside scope;
-never a 2xx), ``any`` (public or role-dependent: only "no 5xx and no street-A data leaked").
+never a 2xx), ``any`` (public or role-dependent: only "no 5xx and no street-A data leaked"),
+``session`` (the console's cookie door: a bearer token is no session, so a page answers a
+303 to the sign-in page and a POST 403 for its missing CSRF token; never a 2xx).
 A route missing here fails tests/e2e/test_authorization_matrix.py, so each new route gets a
 deliberate entry. Non-GET routes are called only for personas that must be refused, so the
 fixture objects are never changed by the personas who may change them.
@@ -77,13 +79,8 @@ MP_A = _row(**_MP_SESSION, resident_a="ok", resident_b="denied")
 # Mini-program worker route: residents are not bound staff.
 MP_WORKER = _row(**_MP_SESSION, resident_a="denied", resident_b="denied")
 
-
-def cookie_door(reason: str) -> Expect:
-    """A console door signed in by the session cookie: the matrix's bearer tokens do not open
-    it (sign-in redirect or 401); ``reason`` names the test that checks the personas."""
-    assert reason
-    return _row()
-
+# The console (/console): a cookie session, which none of the matrix's personas hold.
+CONSOLE = {p: "session" for p in PERSONAS}
 
 SIGNED_URL = "signed media URL: the HMAC signature in the query is the credential"
 OPEN311 = "Open311 GeoReport v2: public reads; writes check the client's api_key"
@@ -264,13 +261,22 @@ MATRIX: dict[tuple[str, str], Expect] = {
     ("GET", "/api/v1/open311/clients"): STAFF_ANY,
     ("POST", "/api/v1/open311/clients"): STAFF_ANY,
     ("POST", "/api/v1/open311/clients/{client_id:int}/revoke"): STAFF_ANY,
+    ("GET", "/console"): public("redirects to the queue, which asks for a session"),
+    ("GET", "/console/login"): public("console sign-in form"),
+    ("POST", "/console/login"): CONSOLE,
+    ("POST", "/console/logout"): CONSOLE,
+    ("POST", "/console/language"): CONSOLE,
+    ("GET", "/console/queue"): CONSOLE,
+    ("GET", "/console/queue/rows"): CONSOLE,
+    ("GET", "/console/cases/{case_id:int}"): CONSOLE,
+    ("POST", "/console/cases/{case_id:int}/{action:str}"): CONSOLE,
+    ("GET", "/console/static/{file_path:path}"): public("the console's CSS and JS"),
     ("GET", "/schema"): public(SCHEMA),
     ("GET", "/schema/swagger"): public(SCHEMA),
     ("GET", "/schema/scalar"): public(SCHEMA),
     ("GET", "/schema/{path:str}"): public(SCHEMA),
     ("GET", "/schema/openapi.json"): public(SCHEMA),
     ("GET", "/schema/oauth2-redirect.html"): public(SCHEMA),
-    ("GET", "/console/admin"): cookie_door(
-        "piccolo-admin for root admins: tests/e2e/test_console_admin_http.py"
-    ),
+    # piccolo-admin for root admins; the personas by cookie: tests/e2e/test_console_admin_http.py
+    ("GET", "/console/admin"): CONSOLE,
 }

@@ -47,6 +47,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.routing import Mount
 
 from backend.auth import actor_from_token
+from backend.console.session import PREFIX, SESSION_COOKIE
 from backend.errors import DomainError, ErrorCode, forbidden
 from backend.i18n import ZH, pick_language, translate
 from grid.actors import Actor
@@ -65,10 +66,8 @@ from grid.services.centers import (
 )
 from grid.tables import Department, OrgUnit, Role
 
-ADMIN_PATH = "/console/admin"
-#: The console's session cookie (an HttpOnly cookie holding the staff bearer token).
-SESSION_COOKIE = "gridgov_console"
-LOGIN_PATH = "/console/login"
+ADMIN_PATH = PREFIX + "/admin"
+LOGIN_PATH = PREFIX + "/login"
 ACTOR_KEY = "gridgov.actor"
 #: piccolo-admin's own account pages: our staff sign in, out and change passwords elsewhere.
 CLOSED_PATHS = ("/public/login", "/public/logout", "/api/change-password", "/api/mfa-setup")

@@ -139,6 +139,8 @@ async def _street_a_objects(client, fake, world, settings) -> tuple[dict[str, st
         "client_id": "999999",
         "name": "services.json",
         "path": "openapi.yaml",
+        "action": "claim",
+        "file_path": "console.css",
     }
     headers = {p: world.headers(p) for p in PERSONAS if p in world.tokens}
     headers.update(anonymous={}, resident_a=resident_a, resident_b=resident_b)
@@ -191,6 +193,8 @@ def judge(expect: str, status: int, body: str, persona: str) -> str | None:
         return "expected a refusal (403/404)"
     if expect == "ok" and status in (401, 403):
         return "expected to be allowed"
+    if expect == "session" and status not in (303, 401, 403, 404):
+        return "expected the sign-in page or a refusal"
     return None
 
 
@@ -214,7 +218,7 @@ async def test_no_persona_reaches_street_a_objects_outside_its_scope(
             why = judge(expect, answer.status_code, answer.text, persona)
             if why:
                 tally["leaks"] += why == "street-A data leaked" or (
-                    expect in ("401", "denied") and 200 <= answer.status_code < 300
+                    expect in ("401", "denied", "session") and 200 <= answer.status_code < 300
                 )
                 failures.append(
                     f"{method} {path} as {persona}: {answer.status_code} — {why} {answer.text[:160]}"

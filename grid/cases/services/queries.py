@@ -242,10 +242,13 @@ async def triage_queue(
     category_id: int | None = None,
     unit_id: int | None = None,
     light: Light | None = None,
+    level: str | None = None,
+    channel: str | None = None,
     offset: int = 0,
     limit: int = 50,
 ) -> tuple[list[CaseView], int]:
-    """A center's (or community's, grid leader's) work lists, oldest deadline first."""
+    """A center's (or community's, grid leader's) work lists, oldest deadline first;
+    ``level`` is the responsible level now, ``channel`` the one the report came in by."""
     now = clock.now()
     if queue in (Queue.new, Queue.escalated):
         units = _decider_units(actor)
@@ -274,6 +277,10 @@ async def triage_queue(
             Case.unit_prefix.like(unit["prefix"] + "%")
             | Case.home_prefix.like(unit["prefix"] + "%")
         )
+    if level is not None:
+        where = where & (Case.level == level)
+    if channel is not None:
+        where = where & (Case.channel == channel)
     if light is not None:
         where = where & Case.state.is_in(list(RUNNING))
         if light is Light.red:

@@ -1,0 +1,171 @@
+"""The work queue: tabs per triage queue, filters, deadline order, and a rows fragment with an
+ETag that the page polls (a 304 when nothing changed)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Request, Response, get
+from litestar.params import FromQuery
+
+from backend.console.render import me_of, page
+from backend.console.session import session_actor
+from backend.errors import invalid
+from grid.actors import Actor
+from grid.cases.calendar import Light
+from grid.cases.services import queries
+from grid.cases.services.categories import all_categories
+from grid.cases.services.queries import CaseView, Queue
+from grid.cases.states import DECIDERS, Party
+from grid.cases.tables import Channel
+from grid.permissions import Action
+from grid.services.unit_queries import list_units
+from grid.tables import Level
+
+PAGE_SIZE = 50
+POLL_SECONDS = 15
+FILTER_LEVELS = (Level.district, Level.street, Level.community, Level.grid)
+
+
+def queues_for(actor: Actor) -> list[Queue]:
+    """The tabs this user has: deciders get what waits for their decision, anyone who may
+    read cases gets what is overdue and open in their scope (same rules as the queries)."""
+    tabs: list[Queue] = []
+    if any(Party(g.role) in DECIDERS for g in actor.grants):
+        tabs += [Queue.escalated, Queue.new]
+    if actor.scope_prefixes(Action.case_read):
+        tabs += [Queue.overdue, Queue.open]
+    return tabs
+
+
+@dataclass(frozen=True)
+class Filters:
+    level: str | None = None
+    unit_id: int | None = None
+    category_id: int | None = None
+    light: Light | None = None
+    channel: str | None = None
+
+    def query(self) -> dict[str, str]:
+        pairs = {
+            "level": self.level,
+            "unit_id": self.unit_id,
+            "category_id": self.category_id,
+            "light": self.light,
+            "channel": self.channel,
+        }
+        return {k: str(v) for k, v in pairs.items() if v is not None}
+
+
+def _choice(value: str | None, kind: type[Any], field: str) -> Any:
+    if not value:
+        return None
+    try:
+        return kind(value)
+    except ValueError:
+        raise invalid(field, "unknown value") from None
+
+
+def _number(value: str | None, field: str) -> int | None:
+    if not value:
+        return None
+    if not value.isdigit():
+        raise invalid(field, "a positive integer")
+    return int(value)
+
+
+def read_filters(request: Request[Any, Any, Any]) -> Filters:
+    q = request.query_params
+    return Filters(
+        level=_choice(q.get("level"), Level, "level"),
+        unit_id=_number(q.get("unit_id"), "unit_id"),
+        category_id=_number(q.get("category_id"), "category_id"),
+        light=_choice(q.get("light"), Light, "light"),
+        channel=_choice(q.get("channel"), Channel, "channel"),
+    )
+
+
+def pick_queue(actor: Actor, value: str | None) -> Queue | None:
+    tabs = queues_for(actor)
+    if value:
+        chosen = queries.check_queue(value)
+        return chosen if chosen in tabs else None
+    return tabs[0] if tabs else None
+
+
+async def load_rows(actor: Actor, queue: Queue, filters: Filters) -> tuple[list[CaseView], int]:
+    return await queries.triage_queue(
+        actor,
+        queue,
+        category_id=filters.category_id,
+        unit_id=filters.unit_id,
+        light=filters.light,
+        level=filters.level,
+        channel=filters.channel,
+        limit=PAGE_SIZE,
+    )
+
+
+def etag_of(queue: Queue, filters: Filters, rows: list[CaseView], total: int) -> str:
+    """Changes when a case arrives, leaves, moves or changes light."""
+    seen = repr((queue, filters, total, [(r.id, r.version, r.light) for r in rows]))
+    return '"' + hashlib.sha256(seen.encode()).hexdigest()[:32] + '"'
+
+
+async def _options(actor: Actor) -> dict[str, Any]:
+    units = []
+    for level in FILTER_LEVELS:
+        found, _ = await list_units(actor, level=level, limit=200)
+        units += found
+    categories = sorted((await all_categories()).values(), key=lambda c: c.code)
+    return {
+        "units": units,
+        "categories": [c for c in categories if getattr(c, "active", True)],
+        "levels": [str(level) for level in FILTER_LEVELS],
+        "lights": [str(light) for light in (Light.red, Light.yellow, Light.green)],
+        "channels": [str(c) for c in Channel if c is not Channel.system],
+    }
+
+
+@get("/queue")
+async def queue_page(request: Request[Any, Any, Any], queue: FromQuery[str | None] = None) -> Any:
+    actor = await session_actor(request)
+    chosen = pick_queue(actor, queue)
+    filters = read_filters(request)
+    rows: list[CaseView] = []
+    total = 0
+    if chosen is not None:
+        rows, total = await load_rows(actor, chosen, filters)
+    context = {
+        "me": await me_of(actor),
+        "tabs": [str(q) for q in queues_for(actor)],
+        "queue": str(chosen) if chosen else None,
+        "filters": filters,
+        "query": filters.query(),
+        "rows": rows,
+        "total": total,
+        "poll_seconds": POLL_SECONDS,
+        "etag": etag_of(chosen, filters, rows, total) if chosen else "",
+        **await _options(actor),
+    }
+    return page(request, "queue.html", context)
+
+
+@get("/queue/rows")
+async def queue_rows(request: Request[Any, Any, Any], queue: FromQuery[str | None] = None) -> Any:
+    """The table body alone, for the page's polling; 304 while the ETag still matches."""
+    actor = await session_actor(request)
+    chosen = pick_queue(actor, queue)
+    if chosen is None:
+        return Response(content=b"", status_code=204)
+    filters = read_filters(request)
+    rows, total = await load_rows(actor, chosen, filters)
+    etag = etag_of(chosen, filters, rows, total)
+    if request.headers.get("if-none-match") == etag:
+        return Response(content=b"", status_code=304, headers={"ETag": etag})
+    context = {"rows": rows, "total": total, "queue": str(chosen)}
+    return page(
+        request, "queue_rows.html", context, headers={"ETag": etag, "X-Queue-Total": str(total)}
+    )

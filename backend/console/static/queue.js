@@ -1,0 +1,30 @@
+// Keeps the work queue fresh: asks for the rows fragment with the last ETag (304 = unchanged).
+(function () {
+  "use strict";
+  var table = document.getElementById("queue");
+  if (!table) { return; }
+  var body = document.getElementById("queue-rows");
+  var total = document.getElementById("queue-total");
+  var status = document.getElementById("queue-status");
+  var etag = table.dataset.etag;
+  var seconds = parseInt(table.dataset.poll, 10) || 15;
+
+  function refresh() {
+    fetch(table.dataset.rows, { headers: { "If-None-Match": etag }, credentials: "same-origin" })
+      .then(function (answer) {
+        if (answer.redirected || answer.status === 401) { window.location.reload(); return null; }
+        if (answer.status !== 200) { return null; }
+        etag = answer.headers.get("ETag") || etag;
+        total.textContent = table.dataset.totalText.replace("{n}", answer.headers.get("X-Queue-Total"));
+        return answer.text();
+      })
+      .then(function (html) {
+        if (html === null || html === undefined) { return; }
+        body.innerHTML = html;
+        status.textContent = table.dataset.updatedText;
+      })
+      .catch(function () { /* offline for a moment: try again next round */ });
+  }
+  window.gridgovRefreshQueue = refresh;
+  window.setInterval(refresh, seconds * 1000);
+})();
