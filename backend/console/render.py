@@ -14,11 +14,13 @@ from litestar.response import Template
 from litestar.template.config import TemplateConfig
 
 from backend.console.csrf import CSRF_FIELD, csrf_cookie, csrf_token
+from backend.console.dashboard_texts import dash_text
 from backend.console.session import language_of, settings_of
 from backend.console.texts import channel_name, level_name, role_name, text
 from grid.actors import Actor
 from grid.cases.calendar import TZ
-from grid.tables import OrgUnit
+from grid.permissions import Action
+from grid.tables import OrgUnit, Role
 
 
 def local_time(value: datetime | None) -> str:
@@ -39,6 +41,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["local_time"] = local_time
+    env.globals["dash_text"] = dash_text
     return env
 
 
@@ -56,6 +59,8 @@ class Grant:
 class Me:
     name: str
     grants: list[Grant]
+    kpis: bool = False  # may open the KPI dashboard
+    admin: bool = False  # holds the admin role (the admin site checks the rest)
 
 
 async def me_of(actor: Actor) -> Me:
@@ -67,6 +72,8 @@ async def me_of(actor: Actor) -> Me:
     return Me(
         actor.name,
         [Grant(role_name(g.role), names.get(g.unit_id, str(g.unit_id))) for g in actor.grants],
+        kpis=bool(actor.grants_for(Action.kpi_read)),
+        admin=any(g.role is Role.admin for g in actor.grants),
     )
 
 
