@@ -88,10 +88,10 @@ def read_filters(request: Request[Any, Any, Any]) -> Filters:
 
 
 def pick_queue(actor: Actor, value: str | None) -> Queue | None:
+    """The asked-for queue when this user has it, else their first one."""
     tabs = queues_for(actor)
-    if value:
-        chosen = queries.check_queue(value)
-        return chosen if chosen in tabs else None
+    if value and queries.check_queue(value) in tabs:
+        return queries.check_queue(value)
     return tabs[0] if tabs else None
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from jinja2 import Environment, PackageLoader
-from litestar import Request
+from litestar import MediaType, Request
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from litestar.template.config import TemplateConfig
@@ -107,6 +107,7 @@ def page(
         template_name=name,
         context=full,
         status_code=status_code,
+        media_type=MediaType.HTML,
         cookies=[cookie] if cookie else [],
         headers={"Cache-Control": "no-store", **(headers or {})},
     )

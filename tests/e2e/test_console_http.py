@@ -44,6 +44,7 @@ async def test_sign_in_sets_an_httponly_lax_session_cookie(browser_client, world
             "_csrf": csrf_of(form.text),
         },
     )
+    assert form.headers["content-type"].startswith("text/html")
     cookie = answer.headers["set-cookie"].lower()
     assert "gridgov_console=" in cookie and "httponly" in cookie and "samesite=lax" in cookie
     assert "path=/console" in cookie
@@ -158,3 +159,52 @@ async def test_after_logout_the_session_is_refused(browser_client, world):
     browser_client.cookies.set("gridgov_console", cookie, path="/console")
     again = await browser_client.get("/console/queue")
     assert again.status_code == 303 and "/console/login" in again.headers["location"]
+
+
+async def test_the_language_switch_turns_the_console_english_and_back(browser_client, world):
+    token = await console_sign_in(browser_client, "street_a_staff")
+    chinese = await browser_client.get("/console/queue")
+    assert 'lang="zh-CN"' in chinese.text and "工作队列" in chinese.text
+    switched = await browser_client.post(
+        "/console/language", data={"_csrf": token, "to": "en", "next": "/console/queue"}
+    )
+    assert switched.status_code == 303 and switched.headers["location"] == "/console/queue"
+    english = await browser_client.get("/console/queue")
+    assert '<html lang="en">' in english.text and "Work queue" in english.text
+    await browser_client.post("/console/language", data={"_csrf": token, "to": "zh-CN"})
+    assert "工作队列" in (await browser_client.get("/console/queue")).text
+
+
+async def test_sign_in_never_redirects_off_the_console(browser_client, world):
+    form = await browser_client.get("/console/login?next=//evil.example/x")
+    answer = await browser_client.post(
+        "/console/login",
+        data={
+            "username": "t_street_a_staff",
+            "password": "Passw0rd-test",
+            "next": "https://evil.example/",
+            "_csrf": csrf_of(form.text),
+        },
+    )
+    assert answer.headers["location"] == "/console/queue"
+
+
+async def test_a_grid_worker_sees_only_the_open_and_overdue_queues(browser_client, world):
+    await console_sign_in(browser_client, "grid_worker_a")
+    page = await browser_client.get("/console/queue")
+    assert "queue=open" in page.text and "queue=escalated" not in page.text
+    refused = await browser_client.get("/console/queue?queue=escalated")
+    assert refused.status_code == 200 and "queue=escalated" not in refused.text
+
+
+async def test_queue_filters_narrow_the_rows(browser_client, world):
+    await console_sign_in(browser_client, "street_a_staff")
+    case = await escalated_to_street_a(world)
+    base = "/console/queue?queue=escalated"
+    marker = f'data-case-id="{case["id"]}"'
+    assert marker in (await browser_client.get(f"{base}&level=street&channel=console")).text
+    assert marker not in (await browser_client.get(f"{base}&level=grid")).text
+    assert marker not in (await browser_client.get(f"{base}&channel=wechat")).text
+    assert marker not in (await browser_client.get(f"{base}&light=red")).text
+    bad = await browser_client.get(f"{base}&light=purple")
+    assert bad.status_code == 400 and "输入有误" in bad.text

@@ -1,0 +1,189 @@
+"""The console in headless Chromium against a real ``gridgov serve`` on the test database.
+
+One browser for the module; each test gets its own context (cookies), signs in through the
+form as street A's center staff and works like a person would. Every page visited passes the
+axe-core smoke check (labels, contrast, keyboard focus, anything serious); screenshots of the
+queue and a case page land in tests/artifacts/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+
+from backend.config import Settings
+from tests.browser import (
+    ARTIFACTS,
+    VIEWPORT,
+    axe_violations,
+    describe,
+    launch_args,
+    missing_tools,
+)
+from tests.cases_support import report
+from tests.conftest import service_missing
+from tests.console_support import escalated_to_street_a
+from tests.personas import PASSWORD
+from tests.servers import free_port, gridgov_serve, serve_env
+
+HOSTILE = "<script>alert(1)</script> ' OR 1=1 --"
+
+
+@pytest.fixture(scope="module")
+def server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    why = missing_tools()
+    if why:
+        service_missing("the browser test tools", RuntimeError(why))
+    var = tmp_path_factory.mktemp("console-server")
+    env = serve_env(
+        var,
+        settings.database_url,
+        GRIDGOV_ENV="dev",
+        GRIDGOV_PII_KEY=settings.pii_key,
+        GRIDGOV_SECRET_KEY=settings.secret_key,
+        GRIDGOV_MEDIA_URL=settings.media_url,
+    )
+    port = free_port()
+    with gridgov_serve(env, port, "--no-migrate", log=var / "serve.log"):
+        yield f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="module")
+async def browser(server: str) -> AsyncIterator[Any]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(**launch_args())
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+
+
+@pytest.fixture
+async def page(browser: Any, server: str) -> AsyncIterator[Any]:
+    context = await browser.new_context(
+        base_url=server, viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai"
+    )
+    tab = await context.new_page()
+    tab.set_default_timeout(15_000)
+    dialogs: list[str] = []
+    tab.on("dialog", lambda d: dialogs.append(d.message))
+    tab.dialogs = dialogs
+    try:
+        yield tab
+    finally:
+        await context.close()
+
+
+async def accessible(page: Any) -> None:
+    violations = await axe_violations(page)
+    assert not violations, f"{page.url}:\n{describe(violations)}"
+
+
+async def sign_in(page: Any, persona: str = "street_a_staff") -> None:
+    await page.goto("/console/queue")
+    assert "/console/login" in page.url
+    await accessible(page)
+    await page.get_by_label("用户名").fill(f"t_{persona}")
+    await page.get_by_label("密码").fill(PASSWORD)
+    await page.locator("#login").click()
+    await page.wait_for_url(re.compile(r"/console/queue"))
+
+
+def row(page: Any, case_id: int) -> Any:
+    return page.locator(f'tr[data-case-id="{case_id}"]')
+
+
+async def test_street_staff_triage_an_escalated_case_until_it_leaves_the_queue(page, world):
+    case = await escalated_to_street_a(world)
+    await sign_in(page)
+    await page.get_by_role("link", name="上报至本级").click()
+    await page.wait_for_selector(f'tr[data-case-id="{case["id"]}"]')
+    await accessible(page)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / "console-queue.png"), full_page=True)
+
+    # a case that escalates while the page is open appears on the next refresh
+    later = await escalated_to_street_a(world)
+    await page.evaluate("window.gridgovRefreshQueue()")
+    await row(page, later["id"]).wait_for()
+
+    await row(page, case["id"]).get_by_role("link").click()
+    await page.wait_for_url(re.compile(rf"/console/cases/{case['id']}$"))
+    await accessible(page)
+    assert await page.locator("svg.map circle").count() == 1
+    assert await page.locator("#timeline li").count() >= 3  # report, two escalations
+    await page.screenshot(path=str(ARTIFACTS / "console-case.png"), full_page=True)
+
+    await page.locator("#do-claim").click()
+    await page.locator("#action-done").wait_for()
+    await page.locator("#do-file").click()
+    await page.locator("#action-done").wait_for()
+    await accessible(page)
+    await page.get_by_label("派遣对象").select_option(f"department:{world.department_id}")
+    await page.locator("#do-dispatch").click()
+    await page.locator("#action-done").wait_for()
+    assert "已派遣" in await page.locator("h1").inner_text()
+    assert "派遣" in await page.locator("#timeline").inner_text()
+
+    await page.goto("/console/queue?queue=escalated")
+    await row(page, later["id"]).wait_for()
+    assert await row(page, case["id"]).count() == 0
+
+
+async def test_street_staff_merge_a_duplicate_from_the_suggestions(page, world):
+    first = await escalated_to_street_a(world)
+    second = await escalated_to_street_a(world)
+    await sign_in(page)
+    await page.goto(f"/console/cases/{second['id']}")
+    await page.locator("#duplicates").get_by_role("link").first.wait_for()
+    await page.get_by_label("合并到案件").select_option(str(first["id"]))
+    await page.locator("#do-merge").click()
+    await page.locator("#action-done").wait_for()
+    assert "已合并" in await page.locator("h1").inner_text()
+    await accessible(page)
+
+
+async def test_another_streets_case_is_not_reachable_by_url(page, world):
+    other = await report(world, "grid_worker_b", grid="grid_b1_1")
+    await sign_in(page)
+    answer = await page.goto(f"/console/cases/{other['id']}")
+    assert answer.status == 404
+    assert "未找到" in await page.locator("main").inner_text()
+    assert other["description"] not in await page.content()
+    await accessible(page)
+
+
+async def test_hostile_case_text_is_shown_as_text(page, world):
+    case = await escalated_to_street_a(world, description=HOSTILE)
+    await sign_in(page)
+    await page.goto(f"/console/cases/{case['id']}")
+    assert await page.locator("#case-description").inner_text() == HOSTILE
+    await page.goto("/console/queue?queue=escalated")
+    assert HOSTILE in await row(page, case["id"]).inner_text()
+    assert page.dialogs == []
+
+
+async def test_a_post_without_the_csrf_token_is_refused(page, world):
+    case = await escalated_to_street_a(world)
+    await sign_in(page)
+    answer = await page.request.post(
+        f"/console/cases/{case['id']}/claim", form={"version": str(case["version"])}
+    )
+    assert answer.status == 403
+    assert "CSRF" in await answer.text()
+
+
+async def test_after_logout_the_console_is_refused(page, world):
+    await sign_in(page)
+    await page.keyboard.press("Tab")
+    assert await page.evaluate("document.activeElement.className") == "skip"
+    await page.locator("#logout").click()
+    await page.wait_for_url(re.compile(r"/console/login"))
+    answer = await page.goto("/console/queue")
+    assert "/console/login" in page.url and answer.status == 200
+    assert await page.locator("#login").count() == 1
