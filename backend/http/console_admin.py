@@ -228,8 +228,8 @@ def _actor(request: Request) -> Actor:
 
 
 def _refusal(exc: DomainError) -> HTTPException:
-    body = {"code": exc.code, "message": translate(exc.code, ZH, exc.data), "data": exc.data}
-    return HTTPException(status_code=exc.status, detail=body)
+    """The domain's refusal as piccolo-admin shows errors: the message as text (Chinese)."""
+    return HTTPException(status_code=exc.status, detail=translate(exc.code, ZH, exc.data))
 
 
 def _plain(value: Any) -> Any:
@@ -454,7 +454,7 @@ def build_admin(*, production: bool = False) -> Any:
         admin_tables(),
         auto_include_related=False,
         site_name="gridgov 基础数据",
-        default_language_code="zh",
+        default_language_code="zh-CN",
         production=production,
     )
     swapped = False

@@ -2,8 +2,9 @@
 
 Built on :mod:`grid.geo.svg` — the same projection and path data as the case page's map, so
 there is one way to turn a boundary into SVG. Pure: areas and words in, markup out (every text
-escaped). Accessible by construction: the SVG is ``role="img"`` with a title, each grid path
-carries a ``<title>`` naming it and its figures (read by screen readers, shown on hover), the
+escaped). Accessible by construction: the SVG is ``role="img"`` with a title (``role="group"`` when
+the grids are links, each link named by its figures), each grid path carries a ``<title>``
+naming it and its figures (read by screen readers, shown on hover), the
 legend is text, and the colours are never the only carrier — the page prints the same figures
 in a table.
 
@@ -83,9 +84,11 @@ def grid_map_svg(
     labels = {b.key: b.label for b in BANDS} | (legend_labels or {})
     fills = {b.key: b.fill for b in BANDS}
     title_id = f"{svg_id}-title"
+    # With links inside, the map is a group of named links (an "img" may hold no controls).
+    role = "group" if any(a.href for a, _ in shaped) else "img"
     out = [
         f'<svg id="{escape(svg_id)}" class="grid-map" viewBox="0 0 {width:g} {height:g}" '
-        f'role="img" aria-labelledby="{title_id}" xmlns="http://www.w3.org/2000/svg">',
+        f'role="{role}" aria-labelledby="{title_id}" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="{title_id}">{escape(title)}</title>',
     ]
     for area, geometry in shaped:
@@ -97,7 +100,8 @@ def grid_map_svg(
             f"<title>{escape(describe(area))}</title></path>"
         )
         if area.href:
-            shape = f'<a href="{escape(area.href)}">{shape}</a>'
+            label = escape(describe(area))
+            shape = f'<a href="{escape(area.href)}" aria-label="{label}">{shape}</a>'
         out.append(shape)
     # the legend: a row of swatches along the bottom
     x, y = 6.0, height - legend_h + 6

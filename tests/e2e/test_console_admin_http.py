@@ -79,9 +79,9 @@ async def test_category_edit_keeps_the_ladder_rules_and_derives_first_level(clie
     url = f"{API}/case_category/{cid}/"
     bad = await client.patch(url, headers=as_(world, "admin"), json={"limits": '{"grid": 0}'})
     assert bad.status_code == 400
-    assert bad.json()["detail"]["data"]["field"] == "limits"
+    assert "limits" in bad.json()["detail"]  # the domain's message, shown by the admin UI
     fixed = await client.patch(url, headers=as_(world, "admin"), json={"code": "0199"})
-    assert fixed.status_code == 400 and fixed.json()["detail"]["data"]["field"] == "code"
+    assert fixed.status_code == 400 and "code（" in fixed.json()["detail"]
     derived = await client.patch(url, headers=as_(world, "admin"), json={"first_level": "city"})
     assert derived.status_code == 400  # first_level follows the limits, never set by hand
 
@@ -129,7 +129,7 @@ async def test_new_minor_category_needs_its_major_and_valid_limits(client, world
         "active": True,
     }
     orphan = await client.post(f"{API}/case_category/", headers=as_(world, "admin"), json=draft)
-    assert orphan.status_code == 400 and orphan.json()["detail"]["data"]["field"] == "parent_id"
+    assert orphan.status_code == 400 and "parent_id" in orphan.json()["detail"]
     major = {**draft, "code": "77", "name": "测试大类"}
     made = await client.post(f"{API}/case_category/", headers=as_(world, "admin"), json=major)
     assert made.status_code == 201, made.text
@@ -147,7 +147,7 @@ async def test_department_made_in_the_admin_gets_its_unit_prefix_and_level_check
         "unit": world.units["grid_a1_1"],
     }
     low = await client.post(f"{API}/department/", headers=as_(world, "admin"), json=body)
-    assert low.status_code == 400 and low.json()["detail"]["data"]["field"] == "unit_id"
+    assert low.status_code == 400 and "unit_id" in low.json()["detail"]
     body["unit"] = world.units["street_a"]
     made = await client.post(f"{API}/department/", headers=as_(world, "admin"), json=body)
     assert made.status_code == 201, made.text

@@ -78,8 +78,11 @@ def test_legend_names_every_band_and_labels_can_be_translated():
 
 def test_links_wrap_grids_that_have_one():
     linked = [MapArea("500103001001001", "甲一", square(106.5, 29.5), 1, 0, href="/q?unit_id=7")]
-    anchor = _svg(linked).find(".//s:a", NS)
+    root = _svg(linked)
+    anchor = root.find(".//s:a", NS)
     assert anchor is not None and anchor.get("href") == "/q?unit_id=7"
+    assert anchor.get("aria-label") == "甲一（500103001001001）：在办 1 件，超期 0 件"
+    assert root.get("role") == "group"  # an image may not hold links
 
 
 def test_nothing_to_draw_gives_no_svg():
