@@ -279,4 +279,7 @@ MATRIX: dict[tuple[str, str], Expect] = {
     ("GET", "/schema/oauth2-redirect.html"): public(SCHEMA),
     # piccolo-admin for root admins; the personas by cookie: tests/e2e/test_console_admin_http.py
     ("GET", "/console/admin"): CONSOLE,
+    ("GET", "/console/dashboard"): CONSOLE,
+    ("GET", "/console/dashboard/export.csv"): CONSOLE,
+    ("GET", "/console/dashboard/export.xlsx"): CONSOLE,
 }

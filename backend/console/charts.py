@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from html import escape
 
 from grid.cases.kpis import KpiDay
+from grid.geo.choropleth import text_width
 
 
 @dataclass(frozen=True)
@@ -106,8 +107,9 @@ def daily_chart_svg(
     # day labels: the first day, every seventh, the last
     marks = sorted({0, len(days) - 1, *range(0, len(days), 7)})
     for i in marks:
+        anchor = "start" if i == 0 else "end" if i == len(days) - 1 else "middle"
         out.append(
-            f'<text x="{x(i):g}" y="{height - bottom + 14:g}" font-size="11" text-anchor="middle" '
+            f'<text x="{x(i):g}" y="{height - bottom + 14:g}" font-size="11" text-anchor="{anchor}" '
             f'fill="#1a1a1a">{days[i].day.strftime("%m-%d")}</text>'
         )
     # legend
@@ -118,6 +120,6 @@ def daily_chart_svg(
             f'<text x="{lx + 16:g}" y="{ly:g}" font-size="11" fill="#1a1a1a">'
             f"{escape(names[s.key])}</text>"
         )
-        lx += 28 + 11 * len(names[s.key]) * 0.9
+        lx += 34 + text_width(names[s.key], 11)
     out.append("</svg>")
     return "".join(out)

@@ -61,6 +61,11 @@ def band_of(area: MapArea) -> str:
     return "calm"
 
 
+def text_width(text: str, size: float) -> float:
+    """A rough width of ``text`` at ``size`` px: CJK glyphs are square, Latin ones about half."""
+    return sum(size if ord(ch) > 0x2E7F else size * 0.6 for ch in text)
+
+
 def describe_zh(area: MapArea) -> str:
     return f"{area.name}（{area.code}）：在办 {area.open} 件，超期 {area.overdue} 件"
 
@@ -114,6 +119,6 @@ def grid_map_svg(
             f'<text x="{x + 18:g}" y="{y + 12:g}" font-size="12" fill="#1a1a1a">'
             f"{escape(label)}</text>"
         )
-        x += 24 + 12 * len(label) * 0.9
+        x += 30 + text_width(label, 12)
     out.append("</g></svg>")
     return "".join(out)
