@@ -268,6 +268,7 @@ def serve(host: str, port: int, with_demo: bool, workers: int, tasks: bool, migr
     url = f"http://{host}:{port}"
     click.echo(f"gridgov serving at {url}")
     click.echo(f"OpenAPI docs: {url}/schema/swagger  (JSON: {url}/schema/openapi.json)")
+    click.echo(f"Triage console: {url}/console/  (staff accounts; docs/console.md)")
     if summary is not None:
         click.echo(summary.describe())
         _print_logins(summary.logins)

@@ -4,20 +4,44 @@ console session over HTTP (cookie + CSRF token read from the page, as a browser 
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
+from backend.config import Settings
 from grid.cases.services import triage
+from grid.cases.services.intake import ReportDraft, report_case
 from grid.cases.tables import Case
-from tests.cases_support import report
+from tests.cases_support import POINTS, category_id, new_photos, report
 from tests.personas import PASSWORD
 
 CSRF_INPUT = re.compile(r'name="_csrf" value="([^"]+)"')
 
 
-async def escalated_to_street_a(world: Any, *, description: str | None = None) -> dict[str, Any]:
-    """A grid report the grid leader and then the community pass up: it waits, escalated, at
-    street A's center."""
-    case = await report(world, "grid_worker_a")
+async def escalated_to_street_a(
+    world: Any,
+    *,
+    description: str | None = None,
+    photos: int = 0,
+    settings: Settings | None = None,
+) -> dict[str, Any]:
+    """A grid report (with ``photos`` photos) the grid leader and then the community pass up:
+    it waits, escalated, at street A's center."""
+    if photos:
+        assert settings is not None
+        worker = world.actors["grid_worker_a"]
+        ids = await new_photos(worker, settings, photos, seed=uuid.uuid4().int % 10_000)
+        lon, lat = POINTS["grid_a1_1"]
+        draft = ReportDraft(
+            category_id=await category_id("0101"),
+            description="路边有一堆暴露垃圾（附照片）",
+            client_id=uuid.uuid4().hex,
+            lon=lon,
+            lat=lat,
+            photo_ids=ids,
+        )
+        case = (await report_case(worker, draft, settings=settings)).case
+    else:
+        case = await report(world, "grid_worker_a")
     if description is not None:
         await Case.update({Case.description: description}).where(Case.id == case["id"])
     await triage.escalate_case(world.actors["grid_leader_a"], case["id"], "需社区协调")

@@ -29,7 +29,7 @@ from grid.geo.coords import to_wgs84
 from grid.geo.svg import as_geometry, frame_for, path_data
 from grid.services.centers import list_departments
 from grid.services.unit_queries import list_units
-from grid.tables import Level, OrgUnit
+from grid.tables import Level, OrgUnit, StaffAccount
 
 CHANNEL = Channel.console
 #: The decisions the console offers, in the order of the forms on the page.
@@ -117,8 +117,16 @@ async def _render(
     if done in CONSOLE_ACTIONS and not error:
         done_text = text("done", language_of(request), action=ACTION_ZH[CaseAction(done)])
     offered = [a for a in CONSOLE_ACTIONS if a in detail.my_actions]
+    claimed_by = None
+    if detail.case.claimed_by is not None:
+        holder = (
+            await StaffAccount.select(StaffAccount.display_name)
+            .where(StaffAccount.id == detail.case.claimed_by)
+            .first()
+        )
+        claimed_by = holder["display_name"] if holder else f"#{detail.case.claimed_by}"
     context = {
-        "me": await me_of(actor),
+        "me": await me_of(actor, request.url.path),
         "detail": detail,
         "c": detail.case,
         "duplicates": duplicates,
@@ -128,6 +136,7 @@ async def _render(
         "targets": await _targets(actor, detail),
         "error": error,
         "done": done_text,
+        "claimed_by": claimed_by,
     }
     return page(request, "case.html", context, status_code=status_code)
 

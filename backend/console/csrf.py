@@ -1,7 +1,7 @@
 """CSRF protection for the console's forms: a double-submit token, on the console router only.
 
 Every console page sets (once) a random token in the ``gridgov_csrf`` cookie — HttpOnly,
-SameSite=Strict, path ``/console`` — and renders the same token in a hidden ``_csrf`` field of
+SameSite=Lax, path ``/console`` — and renders the same token in a hidden ``_csrf`` field of
 every form. A POST is accepted only when the field equals the cookie: another site can make
 the browser send the cookie but can neither read it nor guess it for the field. The login
 form is protected too (no signing a victim into the attacker's account).
@@ -51,7 +51,7 @@ def csrf_cookie(request: Request[Any, Any, Any], settings: Settings) -> Cookie |
         value=token,
         path=PREFIX,
         httponly=True,
-        samesite="strict",
+        samesite="lax",
         secure=settings.env == "prod",
     )
 

@@ -153,7 +153,7 @@ async def dashboard_page(request: Request[Any, Any, Any]) -> Any:
         request,
         "dashboard.html",
         {
-            "me": await me_of(actor),
+            "me": await me_of(actor, request.url.path),
             "d": d,
             "choice": choice,
             "own": ranked.unit,

@@ -1,4 +1,4 @@
-"""The dashboard's and the admin link's words (Chinese first, English), kept apart from the
+"""The dashboard's words (Chinese first, English), kept apart from the
 queue's and case page's (:mod:`backend.console.texts`) so the two pages' words grow apart."""
 
 from __future__ import annotations
@@ -6,8 +6,6 @@ from __future__ import annotations
 from backend.i18n import EN, ZH
 
 DASH: dict[str, tuple[str, str]] = {
-    "dashboard": ("考核看板", "KPI dashboard"),
-    "admin": ("基础数据管理", "Reference data"),
     "period": ("统计期间", "Period"),
     "start": ("起始日期", "From"),
     "until": ("截止日期（含）", "To (inclusive)"),

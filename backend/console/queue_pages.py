@@ -139,7 +139,7 @@ async def queue_page(request: Request[Any, Any, Any], queue: FromQuery[str | Non
     if chosen is not None:
         rows, total = await load_rows(actor, chosen, filters)
     context = {
-        "me": await me_of(actor),
+        "me": await me_of(actor, request.url.path),
         "tabs": [str(q) for q in queues_for(actor)],
         "queue": str(chosen) if chosen else None,
         "filters": filters,

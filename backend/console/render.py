@@ -14,13 +14,12 @@ from litestar.response import Template
 from litestar.template.config import TemplateConfig
 
 from backend.console.csrf import CSRF_FIELD, csrf_cookie, csrf_token
-from backend.console.dashboard_texts import dash_text
+from backend.console.nav import NavLink, nav_for
 from backend.console.session import language_of, settings_of
 from backend.console.texts import channel_name, level_name, role_name, text
 from grid.actors import Actor
 from grid.cases.calendar import TZ
-from grid.permissions import Action
-from grid.tables import OrgUnit, Role
+from grid.tables import OrgUnit
 
 
 def local_time(value: datetime | None) -> str:
@@ -41,7 +40,6 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["local_time"] = local_time
-    env.globals["dash_text"] = dash_text
     return env
 
 
@@ -57,23 +55,25 @@ class Grant:
 
 @dataclass(frozen=True)
 class Me:
+    """Who is signed in, for the page header: name, roles at units, the menu they get."""
+
+    id: int
     name: str
     grants: list[Grant]
-    kpis: bool = False  # may open the KPI dashboard
-    admin: bool = False  # holds the admin role (the admin site checks the rest)
+    nav: list[NavLink]
 
 
-async def me_of(actor: Actor) -> Me:
+async def me_of(actor: Actor, path: str = "") -> Me:
     ids = sorted({g.unit_id for g in actor.grants})
     rows = (
         await OrgUnit.select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.is_in(ids)) if ids else []
     )
     names = {r["id"]: r["name"] for r in rows}
     return Me(
+        actor.id,
         actor.name,
         [Grant(role_name(g.role), names.get(g.unit_id, str(g.unit_id))) for g in actor.grants],
-        kpis=bool(actor.grants_for(Action.kpi_read)),
-        admin=any(g.role is Role.admin for g in actor.grants),
+        nav_for(actor, path),
     )
 
 

@@ -98,8 +98,10 @@ def row(page: Any, case_id: int) -> Any:
     return page.locator(f'tr[data-case-id="{case_id}"]')
 
 
-async def test_street_staff_triage_an_escalated_case_until_it_leaves_the_queue(page, world):
-    case = await escalated_to_street_a(world)
+async def test_street_staff_triage_an_escalated_case_until_it_leaves_the_queue(
+    page, world, settings
+):
+    case = await escalated_to_street_a(world, photos=2, settings=settings)
     await sign_in(page)
     await page.get_by_role("link", name="上报至本级").click()
     await page.wait_for_selector(f'tr[data-case-id="{case["id"]}"]')
@@ -116,11 +118,19 @@ async def test_street_staff_triage_an_escalated_case_until_it_leaves_the_queue(p
     await page.wait_for_url(re.compile(rf"/console/cases/{case['id']}$"))
     await accessible(page)
     assert await page.locator("svg.map circle").count() == 1
+    thumbs = page.locator(".photos img")
+    assert await thumbs.count() == 2
+    await page.wait_for_function(
+        "[...document.querySelectorAll('.photos img')].every(i => i.complete && i.naturalWidth > 0)"
+    )
+    display = await page.locator(".photos a").first.get_attribute("href")
+    assert (await page.request.get(display)).headers["content-type"].startswith("image/")
     assert await page.locator("#timeline li").count() >= 3  # report, two escalations
     await page.screenshot(path=str(ARTIFACTS / "console-case.png"), full_page=True)
 
     await page.locator("#do-claim").click()
     await page.locator("#action-done").wait_for()
+    assert await page.locator("#claimed-by").inner_text() == "street_a_staff"
     await page.locator("#do-file").click()
     await page.locator("#action-done").wait_for()
     await accessible(page)

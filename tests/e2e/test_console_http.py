@@ -208,3 +208,11 @@ async def test_queue_filters_narrow_the_rows(browser_client, world):
     assert marker not in (await browser_client.get(f"{base}&light=red")).text
     bad = await browser_client.get(f"{base}&light=purple")
     assert bad.status_code == 400 and "输入有误" in bad.text
+
+
+async def test_the_console_root_leads_to_the_queue_and_serves_its_stylesheet(browser_client):
+    for root in ("/console", "/console/"):
+        answer = await browser_client.get(root)
+        assert answer.status_code == 303 and answer.headers["location"] == "/console/queue"
+    css = await browser_client.get("/console/static/console.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
