@@ -291,8 +291,6 @@ async def _category_saved(row: Category, request: Request) -> Category:
 async def _category_patched(row_id: int, values: dict[Any, Any], request: Request) -> Any:
     changes = await _changed(Category, row_id, values)
     changes.pop("updated_at", None)
-    if changes.get("owner_department_kind") == "":
-        changes["owner_department_kind"] = None
     try:
         cleaned = await check_category_changes(_actor(request), row_id, changes)
     except DomainError as exc:

@@ -184,3 +184,12 @@ async def test_org_units_are_read_only_in_the_admin(client, world):
     assert read.status_code == 200
     write = await client.patch(url, headers=as_(world, "admin"), json={"name": "改名"})
     assert write.status_code == 405
+
+
+async def test_unknown_choices_are_refused_with_the_field_named(client, world):
+    cid = await _minor("0103")
+    url = f"{API}/case_category/{cid}/"
+    for field, value in (("time_unit", "fortnights"), ("owner_department_kind", "bakery")):
+        answer = await client.patch(url, headers=as_(world, "admin"), json={field: value})
+        assert answer.status_code == 400, (field, answer.text)
+        assert field in answer.text

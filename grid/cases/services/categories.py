@@ -142,6 +142,17 @@ def _clean_limits(limits: Mapping[str, int]) -> dict[str, int]:
         raise invalid("limits", str(exc)) from exc
 
 
+def _choice(value: Any, kind: type[Any], field: str) -> Any:
+    try:
+        return kind(value)
+    except ValueError:
+        raise invalid(field, "one of " + ", ".join(str(k) for k in kind)) from None
+
+
+def _owner_kind(value: Any) -> DepartmentKind | None:
+    return None if value in (None, "") else _choice(value, DepartmentKind, "owner_department_kind")
+
+
 def _check_numbers(radius: int, window: int) -> None:
     if not 0 <= radius <= 5000:
         raise invalid("duplicate_radius_m", "0–5000")
@@ -176,13 +187,13 @@ async def check_new_category(actor: Actor, draft: CategoryDraft) -> dict[str, An
         "parent": parent["id"] if parent else None,
         "name": draft.name.strip(),
         "name_en": draft.name_en.strip(),
-        "kind": CategoryKind(draft.kind),
+        "kind": _choice(draft.kind, CategoryKind, "kind"),
         "first_level": first_level(limits),
-        "time_unit": TimeUnit(draft.time_unit),
+        "time_unit": _choice(draft.time_unit, TimeUnit, "time_unit"),
         "limits": limits,
         "duplicate_radius_m": draft.duplicate_radius_m,
         "duplicate_window_h": draft.duplicate_window_h,
-        "owner_department_kind": draft.owner_department_kind,
+        "owner_department_kind": _owner_kind(draft.owner_department_kind),
         "active": True,
         "updated_at": clock.now(),
     }
@@ -225,7 +236,9 @@ async def check_category_changes(
             value = _clean_limits(value)
             values["first_level"] = first_level(value)
         elif name == "time_unit":
-            value = TimeUnit(value)
+            value = _choice(value, TimeUnit, "time_unit")
+        elif name == "owner_department_kind":
+            value = _owner_kind(value)
         elif name == "name" and not str(value).strip():
             raise invalid("name", "required")
         values[name] = value
