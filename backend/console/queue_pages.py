@@ -22,7 +22,7 @@ from grid.cases.states import DECIDERS, Party
 from grid.cases.tables import Channel
 from grid.permissions import Action
 from grid.services.unit_queries import list_units
-from grid.tables import Level
+from grid.tables import Level, OrgUnit
 
 PAGE_SIZE = 50
 POLL_SECONDS = 15
@@ -108,6 +108,15 @@ async def load_rows(actor: Actor, queue: Queue, filters: Filters) -> tuple[list[
     )
 
 
+async def unit_names(rows: list[CaseView]) -> dict[int, str]:
+    """Names of the responsible units on screen (units of cases the actor already sees)."""
+    ids = sorted({r.unit_id for r in rows})
+    if not ids:
+        return {}
+    found = await OrgUnit.select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.is_in(ids))
+    return {u["id"]: u["name"] for u in found}
+
+
 def etag_of(queue: Queue, filters: Filters, rows: list[CaseView], total: int) -> str:
     """Changes when a case arrives, leaves, moves or changes light."""
     seen = repr((queue, filters, total, [(r.id, r.version, r.light) for r in rows]))
@@ -145,6 +154,7 @@ async def queue_page(request: Request[Any, Any, Any], queue: FromQuery[str | Non
         "filters": filters,
         "query": filters.query(),
         "rows": rows,
+        "unit_names": await unit_names(rows),
         "total": total,
         "poll_seconds": POLL_SECONDS,
         "etag": etag_of(chosen, filters, rows, total) if chosen else "",
@@ -165,7 +175,12 @@ async def queue_rows(request: Request[Any, Any, Any], queue: FromQuery[str | Non
     etag = etag_of(chosen, filters, rows, total)
     if request.headers.get("if-none-match") == etag:
         return Response(content=b"", status_code=304, headers={"ETag": etag})
-    context = {"rows": rows, "total": total, "queue": str(chosen)}
+    context = {
+        "rows": rows,
+        "unit_names": await unit_names(rows),
+        "total": total,
+        "queue": str(chosen),
+    }
     return page(
         request, "queue_rows.html", context, headers={"ETag": etag, "X-Queue-Total": str(total)}
     )

@@ -29,6 +29,7 @@ UI: dict[str, tuple[str, str]] = {
     "queues": ("队列", "Queues"),
     "filters": ("筛选", "Filters"),
     "level": ("层级", "Level"),
+    "responsible": ("责任单位", "Responsible unit"),
     "unit": ("单元", "Unit"),
     "category": ("类别", "Category"),
     "light": ("红黄绿灯", "Traffic light"),

@@ -18,6 +18,7 @@ from grid.cases.calendar import Light
 from grid.cases.services import queries, triage
 from grid.cases.services.queries import CaseView, Queue
 from grid.cases.tables import AssigneeKind, Channel
+from grid.tables import Level
 
 MAX_BULK = 200
 BULK_ACTIONS = ("file", "reject", "claim", "dispatch", "send_down", "merge", "close")
@@ -89,6 +90,8 @@ class TriageController(Controller):
         category_id: FromQuery[int | None] = None,
         unit_id: FromQuery[int | None] = None,
         light: FromQuery[Light | None] = None,
+        level: FromQuery[Level | None] = None,
+        channel: FromQuery[Channel | None] = None,
         page: FromQuery[int] = 1,
         page_size: FromQuery[int] = 50,
     ) -> Page[CaseView]:
@@ -99,6 +102,8 @@ class TriageController(Controller):
             category_id=category_id,
             unit_id=unit_id,
             light=light,
+            level=level,
+            channel=channel,
             offset=offset,
             limit=limit,
         )

@@ -202,3 +202,20 @@ async def test_the_whole_loop_over_http(client, world):
     assert detail["history"][2]["to_level"] == "community"
     assert [p["id"] for p in detail["photos"]["result"]] == result_photos
     assert all(p["thumb_url"] and p["display_url"] for p in detail["photos"]["result"])
+
+
+async def test_triage_queues_filter_by_responsible_level_and_source_channel(client, world):
+    case = (await _report(client, world, code="0401")).json()  # starts at the street center
+    street = world.headers("street_a_staff")
+    url = "/api/v1/triage/queues/new"
+
+    async def ids(query: str) -> list[int]:
+        answer = await client.get(f"{url}?{query}", headers=street)
+        assert answer.status_code == 200, answer.text
+        return [c["id"] for c in answer.json()["items"]]
+
+    assert case["id"] in await ids(f"level=street&channel={case['channel']}")
+    assert case["id"] not in await ids("level=grid")
+    assert case["id"] not in await ids("channel=open311")
+    bad = await client.get(f"{url}?channel=carrier-pigeon", headers=street)
+    assert bad.status_code == 400 and bad.json()["code"] == "validation_error"
