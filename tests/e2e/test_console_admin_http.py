@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 
-from backend.http.console_admin import ADMIN_PATH, SESSION_COOKIE
+from backend.console.session import SESSION_COOKIE
+from backend.http.admin_gate import ADMIN_PATH
 from grid.cases.services.categories import get_category
 from grid.cases.tables import Category, Holiday
 from grid.tables import Department
