@@ -88,3 +88,21 @@ async def test_downloads_are_the_json_apis_files(browser_client, client, world):
     book = await browser_client.get(f"/console/dashboard/export.xlsx?unit_id={street}&{PERIOD}")
     assert book.status_code == 200 and book.content[:2] == b"PK"
     assert "kpi-500103001000-2026-10-01-2026-11-01.xlsx" in book.headers["content-disposition"]
+
+
+async def test_dashboard_speaks_english_after_the_switch(browser_client, world):
+    token = await console_sign_in(browser_client, "street_a_staff")
+    switched = await browser_client.post(
+        "/console/language", data={"to": "en", "next": "/console/dashboard", "_csrf": token}
+    )
+    assert switched.status_code == 303
+    answer = await browser_client.get(f"/console/dashboard?{PERIOD}")
+    assert answer.status_code == 200
+    for words in (
+        "Completion rate",
+        "Daily trend",
+        "Open and overdue cases per grid",
+        "1–2 overdue",
+    ):
+        assert words in answer.text, words
+    assert "结案率" not in answer.text
