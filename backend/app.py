@@ -18,6 +18,7 @@ from backend.http.auth import AuthController
 from backend.http.bots import BotController
 from backend.http.case_admin import CASE_ADMIN_CONTROLLERS
 from backend.http.cases import CaseController
+from backend.http.console_admin import console_admin_handler
 from backend.http.consultations import CONSULTATION_CONTROLLERS
 from backend.http.deps import DEPENDENCIES
 from backend.http.errors import EXCEPTION_HANDLERS
@@ -92,6 +93,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *OPEN311_CONTROLLERS,
             console_router(),
             console_static_router(),
+            console_admin_handler(
+                production=settings.env == "prod", default_language=settings.default_language
+            ),
         ],
         template_config=template_config(),
         dependencies=DEPENDENCIES,

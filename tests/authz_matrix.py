@@ -287,4 +287,9 @@ MATRIX: dict[tuple[str, str], Expect] = {
     ("GET", "/schema/{path:str}"): public(SCHEMA),
     ("GET", "/schema/openapi.json"): public(SCHEMA),
     ("GET", "/schema/oauth2-redirect.html"): public(SCHEMA),
+    # piccolo-admin for root admins; the personas by cookie: tests/e2e/test_console_admin_http.py
+    ("GET", "/console/admin"): CONSOLE,
+    ("GET", "/console/dashboard"): CONSOLE,
+    ("GET", "/console/dashboard/export.csv"): CONSOLE,
+    ("GET", "/console/dashboard/export.xlsx"): CONSOLE,
 }

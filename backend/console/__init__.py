@@ -15,7 +15,7 @@ from litestar import Request, Response, Router
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.static_files import create_static_files_router
 
-from backend.console import auth_pages, case_pages, queue_pages
+from backend.console import auth_pages, case_pages, dashboard_pages, queue_pages
 from backend.console.csrf import CsrfRefused, check_csrf
 from backend.console.render import error_page, template_config
 from backend.console.session import PREFIX, SignInRequired, language_of, to_sign_in
@@ -66,6 +66,9 @@ def console_router() -> Router:
             queue_pages.queue_rows,
             case_pages.case_page,
             case_pages.case_action,
+            dashboard_pages.dashboard_page,
+            dashboard_pages.dashboard_csv,
+            dashboard_pages.dashboard_xlsx,
         ],
         before_request=check_csrf,
         exception_handlers={

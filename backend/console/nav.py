@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from grid.actors import Actor
 from grid.permissions import Action
+from grid.tables import Role
 
 
 @dataclass(frozen=True)
@@ -28,8 +29,19 @@ def _has_queue(actor: Actor) -> bool:
     return bool(queues_for(actor))
 
 
+def _reads_kpis(actor: Actor) -> bool:
+    return bool(actor.grants_for(Action.kpi_read))
+
+
+def _is_admin(actor: Actor) -> bool:
+    """Any admin grant: the admin site itself lets in only admins at the root of the tree."""
+    return any(g.role is Role.admin for g in actor.grants)
+
+
 NAV: list[NavItem] = [
     NavItem("queue", "/console/queue", ("/console/queue", "/console/cases"), _has_queue),
+    NavItem("dashboard", "/console/dashboard", ("/console/dashboard",), _reads_kpis),
+    NavItem("admin", "/console/admin/", ("/console/admin",), _is_admin),
 ]
 
 

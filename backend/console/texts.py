@@ -12,6 +12,8 @@ UI: dict[str, tuple[str, str]] = {
     "skip": ("跳到正文", "Skip to content"),
     "nav": ("主导航", "Main navigation"),
     "queue": ("工作队列", "Work queue"),
+    "dashboard": ("考核看板", "KPI dashboard"),
+    "admin": ("基础数据管理", "Reference data"),
     "signed_in_as": ("当前用户", "Signed in as"),
     "logout": ("退出登录", "Sign out"),
     "login": ("登录", "Sign in"),

@@ -64,13 +64,7 @@ class KpiController(Controller):
         table: FromQuery[export.Table] = export.Table.units,
         by: FromQuery[svc.KpiRankBy] = svc.KpiRankBy.completion,
     ) -> Response[bytes]:
-        ranked = await svc.ranking(actor, unit_id, start, end, by)
-        if table is export.Table.daily:
-            content = export.days_csv(await svc.daily_series(actor, unit_id, start, end))
-        else:
-            content = export.units_csv(ranked.unit, ranked.children)
-        name = export.filename(ranked.unit, start, end, f"kpi-{table}", "csv")
-        return _file(content, export.CSV_TYPE, name)
+        return file_response(await export.csv_file(actor, unit_id, start, end, table, by))
 
     @get(
         "/export.xlsx",
@@ -85,16 +79,13 @@ class KpiController(Controller):
         end: FromQuery[date],
         by: FromQuery[svc.KpiRankBy] = svc.KpiRankBy.completion,
     ) -> Response[bytes]:
-        ranked = await svc.ranking(actor, unit_id, start, end, by)
-        days = await svc.daily_series(actor, unit_id, start, end)
-        content = export.workbook(ranked.unit, ranked.children, days)
-        name = export.filename(ranked.unit, start, end, "kpi", "xlsx")
-        return _file(content, export.XLSX_TYPE, name)
+        return file_response(await export.xlsx_file(actor, unit_id, start, end, by))
 
 
-def _file(content: bytes, media_type: str, name: str) -> Response[bytes]:
+def file_response(file: export.ExportFile) -> Response[bytes]:
+    """A download: the console's dashboard serves the same files through this."""
     return Response(
-        content,
-        media_type=media_type,
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        file.content,
+        media_type=file.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{file.name}"'},
     )

@@ -10,12 +10,15 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from grid.actors import Actor
+from grid.cases import kpis as svc
 from grid.cases.kpis import KpiDay, KpiMeanDays, KpiRatio, UnitKpis
 
 CSV_TYPE = "text/csv"  # Litestar adds "; charset=utf-8"
@@ -136,3 +139,41 @@ def workbook(own: UnitKpis, children: Sequence[UnitKpis], days: Sequence[KpiDay]
 def filename(own: UnitKpis, start: date, end: date, what: str, ext: str) -> str:
     """ASCII only (a header value), e.g. ``kpi-500103001000-2026-10-01-2026-11-01.csv``."""
     return f"{what}-{own.code}-{start.isoformat()}-{end.isoformat()}.{ext}"
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    content: bytes
+    media_type: str
+    name: str  # for Content-Disposition
+
+
+async def csv_file(
+    actor: Actor,
+    unit_id: int,
+    start: date,
+    end: date,
+    table: Table = Table.units,
+    by: svc.KpiRankBy = svc.KpiRankBy.completion,
+) -> ExportFile:
+    """The CSV download, the same for the JSON API and the console (access checked inside)."""
+    ranked = await svc.ranking(actor, unit_id, start, end, by)
+    if table is Table.daily:
+        content = days_csv(await svc.daily_series(actor, unit_id, start, end))
+    else:
+        content = units_csv(ranked.unit, ranked.children)
+    return ExportFile(content, CSV_TYPE, filename(ranked.unit, start, end, f"kpi-{table}", "csv"))
+
+
+async def xlsx_file(
+    actor: Actor,
+    unit_id: int,
+    start: date,
+    end: date,
+    by: svc.KpiRankBy = svc.KpiRankBy.completion,
+) -> ExportFile:
+    """The XLSX download (both sheets), the same for the JSON API and the console."""
+    ranked = await svc.ranking(actor, unit_id, start, end, by)
+    days = await svc.daily_series(actor, unit_id, start, end)
+    content = workbook(ranked.unit, ranked.children, days)
+    return ExportFile(content, XLSX_TYPE, filename(ranked.unit, start, end, "kpi", "xlsx"))

@@ -263,9 +263,12 @@ async def list_departments(
     return [_department(r) for r in rows], total
 
 
-async def create_department(
+async def check_new_department(
     actor: Actor, *, code: str, name: str, kind: DepartmentKind | str, unit_id: int
-) -> DepartmentView:
+) -> dict[str, Any]:
+    """The row a new department gets, by column name, once every rule holds: the right at
+    the unit, a city/district/street unit, the code's shape and uniqueness; ``unit_prefix``
+    copied from the unit. Shared by :func:`create_department` and the admin site."""
     unit = await access_unit(actor, unit_id)
     authorize(
         actor,
@@ -281,22 +284,49 @@ async def create_department(
     if not DEPARTMENT_CODE.match(code):
         raise invalid("code", "1–32 letters, digits, - or _")
     name, kind = check_name(name), _check_kind(kind)
+    if await Department.exists().where(Department.code == code):
+        raise DomainError(ErrorCode.DEPARTMENT_CODE_TAKEN, code=code)
+    return {
+        "code": code,
+        "name": name,
+        "kind": kind,
+        "unit": unit_id,
+        "unit_prefix": unit["prefix"],
+    }
+
+
+async def create_department(
+    actor: Actor, *, code: str, name: str, kind: DepartmentKind | str, unit_id: int
+) -> DepartmentView:
     try:
         async with write_transaction():
-            if await Department.exists().where(Department.code == code):
-                raise DomainError(ErrorCode.DEPARTMENT_CODE_TAKEN, code=code)
-            row = (
-                await Department.insert(
-                    Department(
-                        code=code, name=name, kind=kind, unit=unit_id, unit_prefix=unit["prefix"]
-                    )
-                )
-            )[0]
+            values = await check_new_department(
+                actor, code=code, name=name, kind=kind, unit_id=unit_id
+            )
+            row = (await Department.insert(Department(**values)))[0]
     except Exception as exc:
         if is_integrity_error(exc):
             raise DomainError(ErrorCode.DEPARTMENT_CODE_TAKEN, code=code) from exc
         raise
     return await get_department(actor, row["id"])
+
+
+async def check_department_changes(
+    actor: Actor,
+    department_id: int,
+    *,
+    name: str | None = None,
+    kind: DepartmentKind | str | None = None,
+) -> dict[str, Any]:
+    """The values an edit stores, by column name: a new name or kind only — the code and
+    the unit stay (cases and staff refer to them)."""
+    await _manage_department(actor, department_id)
+    changes: dict[str, Any] = {}
+    if name is not None:
+        changes["name"] = check_name(name)
+    if kind is not None:
+        changes["kind"] = _check_kind(kind)
+    return changes
 
 
 async def update_department(
@@ -307,20 +337,22 @@ async def update_department(
     kind: DepartmentKind | str | None = None,
 ) -> DepartmentView:
     """Rename or re-kind a department; its code and unit stay (cases and staff refer to them)."""
-    await _manage_department(actor, department_id)
-    changes: dict[Any, Any] = {}
-    if name is not None:
-        changes[Department.name] = check_name(name)
-    if kind is not None:
-        changes[Department.kind] = _check_kind(kind)
+    changes = await check_department_changes(actor, department_id, name=name, kind=kind)
     if changes:
         async with write_transaction():
-            await Department.update(changes).where(Department.id == department_id)
+            await Department.update({getattr(Department, k): v for k, v in changes.items()}).where(
+                Department.id == department_id
+            )
     return await get_department(actor, department_id)
 
 
-async def delete_department(actor: Actor, department_id: int) -> None:
+async def check_department_removal(actor: Actor, department_id: int) -> None:
+    """The right to remove it; whether anything still refers to it the database decides."""
     await _manage_department(actor, department_id)
+
+
+async def delete_department(actor: Actor, department_id: int) -> None:
+    await check_department_removal(actor, department_id)
     try:
         async with write_transaction():
             await Department.delete().where(Department.id == department_id)

@@ -59,8 +59,11 @@ def app_routes(settings: Any) -> list[tuple[str, str]]:
     """(METHOD, path template) of every handler the app serves."""
     found = set()
     for route in create_app(settings).routes:
-        for handler in route.route_handlers:
-            for method in getattr(handler, "http_methods", ()):
+        handlers = getattr(route, "route_handlers", None) or [route.route_handler]
+        for handler in handlers:
+            # a mounted ASGI app (piccolo-admin) is entered by GET; its inside is its own
+            mounted = {"GET"} if getattr(handler, "is_mount", False) else ()
+            for method in getattr(handler, "http_methods", None) or mounted:
                 if method not in SKIPPED_METHODS:
                     found.add((method, route.path))
     return sorted(found)

@@ -64,12 +64,19 @@ async def list_holidays(actor: Actor, year: int | None = None) -> list[HolidayVi
     return [HolidayView(_as_date(r["day"]), bool(r["is_workday"]), r["name"]) for r in await query]
 
 
-async def set_holiday(actor: Actor, day: date, *, is_workday: bool, name: str) -> HolidayView:
-    """Add or change one listed day (admin), e.g. when next year's schedule is published."""
+def check_holiday(actor: Actor, name: str) -> str:
+    """The admin right and the name's length (1–32 characters), the rules every door that
+    lists a day must keep (this service and the admin site); the cleaned name."""
     _check_admin(actor)
-    name = name.strip()
+    name = (name or "").strip()
     if not name or len(name) > 32:
         raise invalid("name", "1–32 characters")
+    return name
+
+
+async def set_holiday(actor: Actor, day: date, *, is_workday: bool, name: str) -> HolidayView:
+    """Add or change one listed day (admin), e.g. when next year's schedule is published."""
+    name = check_holiday(actor, name)
     async with write_transaction():
         existing = await Holiday.select(Holiday.id).where(Holiday.day == day).first()
         if existing is None:
@@ -82,9 +89,13 @@ async def set_holiday(actor: Actor, day: date, *, is_workday: bool, name: str) -
     return HolidayView(day, is_workday, name)
 
 
+def check_holiday_removal(actor: Actor) -> None:
+    _check_admin(actor)
+
+
 async def remove_holiday(actor: Actor, day: date) -> None:
     """Unlist a day: it becomes an ordinary weekday or weekend day again (admin)."""
-    _check_admin(actor)
+    check_holiday_removal(actor)
     async with write_transaction():
         existing = await Holiday.select(Holiday.id).where(Holiday.day == day).first()
         if existing is None:

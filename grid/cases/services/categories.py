@@ -142,6 +142,17 @@ def _clean_limits(limits: Mapping[str, int]) -> dict[str, int]:
         raise invalid("limits", str(exc)) from exc
 
 
+def _choice(value: Any, kind: type[Any], field: str) -> Any:
+    try:
+        return kind(value)
+    except ValueError:
+        raise invalid(field, "one of " + ", ".join(str(k) for k in kind)) from None
+
+
+def _owner_kind(value: Any) -> DepartmentKind | None:
+    return None if value in (None, "") else _choice(value, DepartmentKind, "owner_department_kind")
+
+
 def _check_numbers(radius: int, window: int) -> None:
     if not 0 <= radius <= 5000:
         raise invalid("duplicate_radius_m", "0–5000")
@@ -149,7 +160,11 @@ def _check_numbers(radius: int, window: int) -> None:
         raise invalid("duplicate_window_h", "0–2160")
 
 
-async def create_category(actor: Actor, draft: CategoryDraft) -> CategoryView:
+async def check_new_category(actor: Actor, draft: CategoryDraft) -> dict[str, Any]:
+    """The row a new category gets, by column name, once every rule holds: the admin right,
+    the code's shape, a minor's major present, limits on the ladder (``first_level`` derived
+    from them). Shared by :func:`create_category` and the admin site, so neither door can
+    store a category the other would refuse."""
     _check_admin(actor)
     code = draft.code.strip()
     if not code.isascii() or not code.isdigit() or len(code) not in (2, 4):
@@ -158,31 +173,36 @@ async def create_category(actor: Actor, draft: CategoryDraft) -> CategoryView:
         raise invalid("name", "required")
     limits = _clean_limits(draft.limits)
     _check_numbers(draft.duplicate_radius_m, draft.duplicate_window_h)
+    if await Category.exists().where(Category.code == code):
+        raise DomainError(ErrorCode.CATEGORY_CODE_TAKEN, code=code)
+    parent = None
+    if len(code) == 4:
+        parent = await Category.select(Category.id).where(Category.code == code[:2]).first()
+        if parent is None or (draft.parent_id not in (None, parent["id"])):
+            raise invalid("parent_id", f"a minor category needs its major {code[:2]} first")
+    elif draft.parent_id is not None:
+        raise invalid("parent_id", "a major category has no parent")
+    return {
+        "code": code,
+        "parent": parent["id"] if parent else None,
+        "name": draft.name.strip(),
+        "name_en": draft.name_en.strip(),
+        "kind": _choice(draft.kind, CategoryKind, "kind"),
+        "first_level": first_level(limits),
+        "time_unit": _choice(draft.time_unit, TimeUnit, "time_unit"),
+        "limits": limits,
+        "duplicate_radius_m": draft.duplicate_radius_m,
+        "duplicate_window_h": draft.duplicate_window_h,
+        "owner_department_kind": _owner_kind(draft.owner_department_kind),
+        "active": True,
+        "updated_at": clock.now(),
+    }
+
+
+async def create_category(actor: Actor, draft: CategoryDraft) -> CategoryView:
     async with write_transaction():
-        if await Category.exists().where(Category.code == code):
-            raise DomainError(ErrorCode.CATEGORY_CODE_TAKEN, code=code)
-        parent = None
-        if len(code) == 4:
-            parent = await Category.select(Category.id).where(Category.code == code[:2]).first()
-            if parent is None or (draft.parent_id not in (None, parent["id"])):
-                raise invalid("parent_id", f"a minor category needs its major {code[:2]} first")
-        row = await Category.insert(
-            Category(
-                code=code,
-                parent=parent["id"] if parent else None,
-                name=draft.name.strip(),
-                name_en=draft.name_en.strip(),
-                kind=draft.kind,
-                first_level=first_level(limits),
-                time_unit=draft.time_unit,
-                limits=limits,
-                duplicate_radius_m=draft.duplicate_radius_m,
-                duplicate_window_h=draft.duplicate_window_h,
-                owner_department_kind=draft.owner_department_kind,
-                active=True,
-                updated_at=clock.now(),
-            )
-        ).returning(Category.id)
+        values = await check_new_category(actor, draft)
+        row = await Category.insert(Category(**values)).returning(Category.id)
     forget_categories()
     return await get_category(row[0]["id"])
 
@@ -199,31 +219,46 @@ EDITABLE = (
 )
 
 
-async def update_category(actor: Actor, category_id: int, changes: dict[str, Any]) -> CategoryView:
-    """Change the editable fields given; the code and the tree position never change."""
+async def check_category_changes(
+    actor: Actor, category_id: int, changes: dict[str, Any]
+) -> dict[str, Any]:
+    """The column values an edit stores, by name, once every rule holds: only the editable
+    fields (the code and the tree position never change), limits on the ladder with
+    ``first_level`` following them, sane duplicate settings. Empty when nothing changes."""
     _check_admin(actor)
     current = await get_category(category_id)
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise invalid(", ".join(sorted(unknown)), "not editable")
-    values: dict[Any, Any] = {}
+    values: dict[str, Any] = {}
     for name, value in changes.items():
         if name == "limits":
             value = _clean_limits(value)
-            values[Category.first_level] = first_level(value)
+            values["first_level"] = first_level(value)
         elif name == "time_unit":
-            value = TimeUnit(value)
+            value = _choice(value, TimeUnit, "time_unit")
+        elif name == "owner_department_kind":
+            value = _owner_kind(value)
         elif name == "name" and not str(value).strip():
             raise invalid("name", "required")
-        values[getattr(Category, name)] = value
+        values[name] = value
     _check_numbers(
         changes.get("duplicate_radius_m", current.duplicate_radius_m),
         changes.get("duplicate_window_h", current.duplicate_window_h),
     )
     if values:
-        values[Category.updated_at] = clock.now()
+        values["updated_at"] = clock.now()
+    return values
+
+
+async def update_category(actor: Actor, category_id: int, changes: dict[str, Any]) -> CategoryView:
+    """Change the editable fields given; the code and the tree position never change."""
+    values = await check_category_changes(actor, category_id, changes)
+    if values:
         async with write_transaction():
-            await Category.update(values).where(Category.id == category_id)
+            await Category.update({getattr(Category, k): v for k, v in values.items()}).where(
+                Category.id == category_id
+            )
         forget_categories()
     return await get_category(category_id)
 
