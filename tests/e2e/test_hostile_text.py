@@ -288,6 +288,15 @@ def recipes(o: Objects) -> dict[tuple[str, ...], tuple[str, Any]]:
         ("POST", "/api/v1/residents/search"): ("admin", lambda: {"name": "居民"}),
         ("PATCH", "/api/v1/residents/{resident_id}"): ("admin", lambda: {"relation": "子女"}),
         ("POST", "/api/v1/residents/{resident_id}/reveal"): ("admin", lambda: {"reason": "核对"}),
+        ("POST", "/api/v1/residents/{resident_id}/data-export"): (
+            "admin",
+            lambda: {"reason": "本人申请"},
+        ),
+        # confirm stays false: the attacked reason must not erase the shared test resident
+        ("POST", "/api/v1/residents/{resident_id}/data-erasure"): (
+            "admin",
+            lambda: {"reason": "本人申请", "confirm": False},
+        ),
         ("POST", "/api/v1/staff"): (
             "admin",
             lambda: {
@@ -351,6 +360,11 @@ def recipes(o: Objects) -> dict[tuple[str, ...], tuple[str, Any]]:
         ("POST", "/mp/v1/bind/resident"): ("mp_new", lambda: {"code": "K7M2-Q9XD", "name": "张"}),
         ("POST", "/mp/v1/bind/staff"): ("mp_new", lambda: {"code": "H4TR-8WQP"}),
         ("POST", "/mp/v1/matters/{matter_id}/comments"): ("mp_resident", lambda: {"body": "评论"}),
+        ("POST", "/mp/v1/me/data/export"): ("mp_resident", lambda: {"reason": "查阅"}),
+        ("POST", "/mp/v1/me/data/erase"): (
+            "mp_resident",
+            lambda: {"reason": "注销", "confirm": False},
+        ),
         ("POST", "/mp/v1/reports"): (
             "mp_resident",
             lambda: {
