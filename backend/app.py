@@ -23,7 +23,7 @@ from backend.http.errors import EXCEPTION_HANDLERS
 from backend.http.health import healthz, readyz
 from backend.http.kpis import KpiController
 from backend.http.media import media_router
-from backend.http.metrics import http_metrics_middleware, metrics_endpoint
+from backend.http.metrics import HttpMetricsMiddleware, metrics_endpoint
 from backend.http.open311 import OPEN311_CONTROLLERS
 from backend.http.party import PartyController
 from backend.http.people import PEOPLE_CONTROLLERS
@@ -93,7 +93,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
-        middleware=[logs.RequestIdMiddleware, http_metrics_middleware()],
+        middleware=[logs.RequestIdMiddleware, HttpMetricsMiddleware],
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=OpenAPIConfig(
             title="gridgov",
