@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -49,7 +50,22 @@ async def prepare_media(settings: Settings) -> None:
         log.warning("media storage not ready, uploads will retry: %s", exc)
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
+def freeze_startup_heap() -> None:
+    """Keep what startup built (modules, routes, the unit index) out of garbage collection.
+
+    A full collection walks every tracked object; measured on the app after startup it takes
+    ~90 ms of CPU, a pause every request waiting at that moment pays. ``gc.freeze()`` moves the
+    startup heap to a generation the collector never walks, so later full collections walk
+    only what requests left behind (young collections measured ≤ 3 ms either way). Not for
+    tests: a frozen object is never freed.
+    """
+    gc.collect()
+    gc.freeze()
+
+
+def create_app(settings: Settings | None = None, *, serving: bool = False) -> Litestar:
+    """The app; ``serving`` for a server process that runs until it stops (not tests, which
+    start many apps in one process): it freezes the startup heap (:func:`freeze_startup_heap`)."""
     settings = settings or load_settings()
     metrics.prepare(settings)
 
@@ -61,6 +77,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await prepare_media(settings)
         case_outbox.set_kicker(kick_delivery)
         await start_bots(app, settings)
+        if serving:
+            freeze_startup_heap()
         try:
             yield
         finally:

@@ -69,9 +69,8 @@ def free_port() -> int:
 # --- the server process --------------------------------------------------------------------
 
 
-def serve(port: int) -> None:
-    """Run inside the server subprocess: the real app plus the two baseline endpoints."""
-    import uvicorn
+def bench_app() -> Any:
+    """The real app plus the two baseline endpoints (a factory: each server process calls it)."""
     from litestar import get, post
 
     from backend.app import create_app
@@ -92,10 +91,32 @@ def serve(port: int) -> None:
         import backend.app
 
         backend.app.kick_delivery = lambda: None  # type: ignore[attr-defined]
-    app = create_app()
+    app = create_app(serving=True)
     app.register(hello)
     app.register(one_insert)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    return app
+
+
+def serve(port: int, workers: int) -> None:
+    """Run inside the server subprocess: uvicorn (uvloop, httptools) with ``workers``
+    processes, as ``gridgov serve --workers N`` runs them."""
+    import uvicorn
+
+    from backend import metrics
+    from backend.config import load_settings
+
+    metrics.prepare(load_settings(), fresh=True)
+    options: dict[str, Any] = {
+        "host": "127.0.0.1",
+        "port": port,
+        "log_level": "warning",
+        "access_log": False,
+    }
+    if workers > 1:
+        sys.path.insert(0, str(ROOT / "bench"))  # the worker processes import this module
+        uvicorn.run("intake:bench_app", factory=True, workers=workers, **options)
+    else:
+        uvicorn.run(bench_app(), **options)
 
 
 # --- setting up the database -----------------------------------------------------------------
@@ -224,12 +245,15 @@ def python_run(
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process (Linux ``/proc``; 0 elsewhere)."""
+    """User + system CPU of a process and its live descendants (Linux ``/proc``; 0 elsewhere):
+    with ``--workers N`` the requests are served by uvicorn's child processes."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(cpu_seconds(int(child)) for child in children)
 
 
 def wait_for(port: int, timeout: float = 60.0) -> None:
@@ -248,10 +272,13 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--load", choices=["auto", "wrk", "python"], default="auto")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="server processes (all endpoints alike)"
+    )
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve)
+        serve(args.serve, args.workers)
         return
     load = args.load if args.load != "auto" else ("wrk" if shutil.which("wrk") else "python")
 
@@ -271,7 +298,9 @@ def main() -> None:
             "GRIDGOV_ENV": "dev",
         }
         server = subprocess.Popen(
-            [sys.executable, __file__, "--serve", str(port)], env=env, cwd=ROOT
+            [sys.executable, __file__, "--serve", str(port), "--workers", str(args.workers)],
+            env=env,
+            cwd=ROOT,
         )
         wait_for(port)
         base = f"http://127.0.0.1:{port}"
@@ -303,7 +332,7 @@ def main() -> None:
         print(f"machine load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         print(
             f"load: {load}, {args.connections} connections, {args.duration} s per endpoint, "
-            f"server: 1 uvicorn process, PostgreSQL"
+            f"server: {args.workers} uvicorn process(es), PostgreSQL"
         )
         results = {}
         for spec in specs:
