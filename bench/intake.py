@@ -1,6 +1,7 @@
 """Benchmark: a JSON report becomes a case over HTTP on PostgreSQL, beside two baselines.
 
-One uvicorn process serves the real application plus two endpoints added for this run only:
+One uvicorn process (``--workers N``: N processes, as ``gridgov serve --workers N`` runs them;
+every endpoint alike) serves the real application plus two endpoints added for this run only:
 
 * ``GET /bench/hello`` — Litestar hello world (the framework's floor);
 * ``POST /bench/insert`` — a bare endpoint doing one Piccolo insert (the database's floor).
@@ -15,6 +16,9 @@ Run (PostgreSQL at 127.0.0.1:5432, trust auth; a fresh database is created and d
 
     .venv/bin/python bench/intake.py                 # 50 connections, 10 s per endpoint
     .venv/bin/python bench/intake.py --duration 5 --connections 50 --load python
+    .venv/bin/python bench/intake.py --workers 2     # two server processes
+
+"server CPU" is user + system time of all server processes per request.
 """
 
 from __future__ import annotations
