@@ -289,7 +289,7 @@ def serve(host: str, port: int, with_demo: bool, workers: int, tasks: bool, migr
         else:
             from backend.app import create_app
 
-            uvicorn.run(create_app(settings), **options)
+            uvicorn.run(create_app(settings, serving=True), **options)
     finally:
         _stop(task_worker)
 

@@ -21,6 +21,7 @@ from backend.config import Settings
 REQUEST_ID_HEADER = "x-request-id"
 #: Name of the Celery message header that carries the id into a task.
 TASK_HEADER = "gridgov_request_id"
+_HEADER_BYTES = REQUEST_ID_HEADER.encode()
 _VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 request_id: ContextVar[str | None] = ContextVar("gridgov_request_id", default=None)
@@ -108,17 +109,19 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        raw = next(
-            (v.decode("latin-1") for k, v in scope["headers"] if k == REQUEST_ID_HEADER.encode()),
-            None,
-        )
+        raw = None
+        for name, value in scope["headers"]:
+            if name == _HEADER_BYTES:
+                raw = value.decode("latin-1")
+                break
         rid = accept_request_id(raw)
         token = request_id.set(rid)
 
         async def send_with_id(message: Any) -> None:
             if message["type"] == "http.response.start":
-                headers = [h for h in message.get("headers", []) if h[0] != b"x-request-id"]
-                message["headers"] = [*headers, (b"x-request-id", rid.encode())]
+                headers = [h for h in message.get("headers", ()) if h[0] != _HEADER_BYTES]
+                headers.append((_HEADER_BYTES, rid.encode()))
+                message["headers"] = headers
             await send(message)
 
         try:

@@ -1,6 +1,7 @@
 """Benchmark: a JSON report becomes a case over HTTP on PostgreSQL, beside two baselines.
 
-One uvicorn process serves the real application plus two endpoints added for this run only:
+One uvicorn process (``--workers N``: N processes, as ``gridgov serve --workers N`` runs them;
+every endpoint alike) serves the real application plus two endpoints added for this run only:
 
 * ``GET /bench/hello`` — Litestar hello world (the framework's floor);
 * ``POST /bench/insert`` — a bare endpoint doing one Piccolo insert (the database's floor).
@@ -16,6 +17,7 @@ Run (PostgreSQL at 127.0.0.1:5432, trust auth; a fresh database is created and d
     .venv/bin/python bench/intake.py                 # 50 connections, 10 s per endpoint
     .venv/bin/python bench/intake.py --duration 5 --connections 50 --load python
     .venv/bin/python bench/intake.py --held 1000000   # with 1e6 cases already in the table
+    .venv/bin/python bench/intake.py --workers 2     # two server processes
 
 ``measure(size)`` (for ``bench/run_all.py``): the data that grows is the cases held; its cost
 figure is the server's CPU per intake request (req/s depend on the load process too).
@@ -69,9 +71,8 @@ end
 # --- the server process --------------------------------------------------------------------
 
 
-def serve(port: int) -> None:
-    """Run inside the server subprocess: the real app plus the two baseline endpoints."""
-    import uvicorn
+def bench_app() -> Any:
+    """The real app plus the two baseline endpoints (a factory: each server process calls it)."""
     from litestar import get, post
 
     from backend.app import create_app
@@ -92,10 +93,32 @@ def serve(port: int) -> None:
         import backend.app
 
         backend.app.kick_delivery = lambda: None  # type: ignore[attr-defined]
-    app = create_app()
+    app = create_app(serving=True)
     app.register(hello)
     app.register(one_insert)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    return app
+
+
+def serve(port: int, workers: int) -> None:
+    """Run inside the server subprocess: uvicorn (uvloop, httptools) with ``workers``
+    processes, as ``gridgov serve --workers N`` runs them."""
+    import uvicorn
+
+    from backend import metrics
+    from backend.config import load_settings
+
+    metrics.prepare(load_settings(), fresh=True)
+    options: dict[str, Any] = {
+        "host": "127.0.0.1",
+        "port": port,
+        "log_level": "warning",
+        "access_log": False,
+    }
+    if workers > 1:
+        sys.path.insert(0, str(ROOT / "bench"))  # the worker processes import this module
+        uvicorn.run("intake:bench_app", factory=True, workers=workers, **options)
+    else:
+        uvicorn.run(bench_app(), **options)
 
 
 # --- setting up the database -----------------------------------------------------------------
@@ -227,12 +250,15 @@ def python_run(
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process (Linux ``/proc``; 0 elsewhere)."""
+    """User + system CPU of a process and its live descendants (Linux ``/proc``; 0 elsewhere):
+    with ``--workers N`` the requests are served by uvicorn's child processes."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(cpu_seconds(int(child)) for child in children)
 
 
 def wait_for(port: int, timeout: float = 60.0) -> None:
@@ -247,7 +273,12 @@ def wait_for(port: int, timeout: float = 60.0) -> None:
 
 
 def run(
-    connections: int, duration: int, load: str, held: int = 0, warmup: int = 2
+    connections: int,
+    duration: int,
+    load: str,
+    held: int = 0,
+    warmup: int = 2,
+    workers: int = 1,
 ) -> dict[str, Any]:
     """Serve, load each endpoint in turn, and return the figures (the database is dropped)."""
     if load == "auto":
@@ -268,7 +299,9 @@ def run(
             "GRIDGOV_ENV": "dev",
         }
         server = subprocess.Popen(
-            [sys.executable, __file__, "--serve", str(port)], env=env, cwd=ROOT
+            [sys.executable, __file__, "--serve", str(port), "--workers", str(workers)],
+            env=env,
+            cwd=ROOT,
         )
         wait_for(port)
         base = f"http://127.0.0.1:{port}"
@@ -301,7 +334,7 @@ def run(
         print(f"machine load average before: {load_before:.1f} on {os.cpu_count()} CPUs")
         print(
             f"load: {load}, {connections} connections, {duration} s per endpoint, "
-            f"server: 1 uvicorn process, PostgreSQL, {held:,} cases held"
+            f"server: {workers} uvicorn process(es), PostgreSQL, {held:,} cases held"
         )
         results = {}
         for spec in specs:
@@ -396,12 +429,17 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--load", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--held", type=int, default=0, help="cases already in the table")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="server processes (all endpoints alike)"
+    )
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve)
+        serve(args.serve, args.workers)
         return
-    res = summarize(run(args.connections, args.duration, args.load, args.held))
+    res = summarize(
+        run(args.connections, args.duration, args.load, args.held, workers=args.workers)
+    )
     print()
     print(res["detail"])
     print_summary(res)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from backend.db import get_engine
+from backend.db import fetch_direct
 
 NUMBER = (
     "to_char(c.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || '-' || "
@@ -57,23 +57,6 @@ def _values(values: dict[str, Any]) -> list[Any]:
     return [json.dumps(v) if k in JSON_COLUMNS else v for k, v in values.items()]
 
 
-async def _fetch(sql: str, args: list[Any]) -> list[Any]:
-    """Straight to asyncpg, inside the caller's transaction if there is one: Piccolo's query
-    building costs more than the statement for ~60 parameters on this hot path."""
-    engine: Any = get_engine()
-    transaction = engine.current_transaction.get()
-    if transaction is not None:
-        return list(await transaction.connection.fetch(sql, *args))
-    if engine.pool is not None:
-        async with engine.pool.acquire() as connection:
-            return list(await connection.fetch(sql, *args))
-    connection = await engine.get_new_connection()
-    try:
-        return list(await connection.fetch(sql, *args))
-    finally:
-        await connection.close()
-
-
 async def insert_report(
     case: dict[str, Any], event: dict[str, Any], note: dict[str, Any]
 ) -> dict[str, Any]:
@@ -88,5 +71,7 @@ async def insert_report(
         json.dumps(note["payload"]),
         note["created_at"],
     ]
-    rows = await _fetch(sql, args)
+    # straight to asyncpg: Piccolo's query building costs more than the statement for ~60
+    # parameters on this hot path
+    rows = await fetch_direct(sql, args)
     return dict(rows[0])
