@@ -132,6 +132,19 @@ async def test_duplicates_are_suggested_within_the_radius_and_window(client, wor
     assert merged.json()["state"] == "merged"
 
 
+async def test_at_one_spot_the_report_closest_in_time_is_suggested_first(client, world):
+    """Twelve reports from the same point: the suggestions (ten) start with the report just
+    before this one, not with the oldest, which would push the likely twin off the list."""
+    reports = [(await _report(client, world, code="0106")).json() for _ in range(12)]
+    response = await client.get(
+        f"/api/v1/cases/{reports[-1]['id']}/duplicates", headers=world.headers("grid_leader_a")
+    )
+    ids = [d["case"]["id"] for d in response.json()]
+    assert len(ids) == 10
+    assert ids[0] == reports[-2]["id"]
+    assert reports[0]["id"] not in ids
+
+
 async def test_a_worker_lists_the_cases_dispatched_to_them(client, world):
     case = (await _report(client, world)).json()
     url = f"/api/v1/cases/{case['id']}"

@@ -345,7 +345,9 @@ class Duplicate:
 
 async def duplicate_suggestions(who: Who, case_id: int, limit: int = 10) -> list[Duplicate]:
     """Cases of the same category within the category's radius and time window, nearest
-    first (cases without a point: the same grid), that the caller may see."""
+    first and, at the same distance, closest in time (a pile of garbage reported from one spot
+    all day: the report just before this one is the likely twin), that the caller may see;
+    cases without a point: the same grid."""
     row = await access_case(who, case_id)
     category = (await all_categories()).get(row["category"])
     if category is None:
@@ -373,8 +375,9 @@ async def duplicate_suggestions(who: Who, case_id: int, limit: int = 10) -> list
         )
     else:
         where = where & (Case.home_unit == row["home_unit"])
-    found: list[Duplicate] = []
-    for other in await Case.select().where(where).limit(200):
+    found: list[tuple[float, float, dict[str, Any]]] = []
+    candidates = await Case.select().where(where).order_by(Case.id, ascending=False).limit(200)
+    for other in candidates:
         if not can_read(who, other):
             continue
         d = None
@@ -382,9 +385,15 @@ async def duplicate_suggestions(who: Who, case_id: int, limit: int = 10) -> list
             d = distance_m(lon, lat, other["wgs_lon"], other["wgs_lat"])
             if d > category.duplicate_radius_m:
                 continue
-        found.append(Duplicate(await case_view(other), None if d is None else round(d, 1)))
-    found.sort(key=lambda x: (x.distance_m if x.distance_m is not None else 0.0, x.case.id))
-    return found[:limit]
+        apart = abs((other["created_at"] - row["created_at"]).total_seconds())
+        found.append((d or 0.0, apart, other))
+    found.sort(key=lambda x: (x[0], x[1], x[2]["id"]))
+    return [
+        Duplicate(
+            await case_view(other), None if other["wgs_lon"] is None or lon is None else round(d, 1)
+        )
+        for d, _, other in found[:limit]
+    ]
 
 
 def check_queue(value: str) -> Queue:
