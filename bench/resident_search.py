@@ -1,12 +1,12 @@
 """Resident name search on the demo district (~7 000 residents): how long one search takes.
 
-Loads the demo into a throw-away SQLite file (or the database in ``GRIDGOV_DATABASE_URL`` when
-``--use-env``), then times ``list_residents(name_contains=…)`` as the district admin for a mix
+Loads the demo into a throw-away SQLite file (or, with ``--postgres``, a throw-away PostgreSQL
+database from :func:`bench.common.fresh_database`), then times ``list_residents(name_contains=…)`` as the district admin for a mix
 of queries: one character (a surname), two characters (a given name or a surname+first char),
 a full name, and a miss. Prints the median and p95 per query kind in milliseconds.
 
-    .venv/bin/python -m bench.resident_search            # SQLite
-    GRIDGOV_DATABASE_URL=postgresql://… .venv/bin/python -m bench.resident_search --use-env
+    .venv/bin/python -m bench.resident_search              # SQLite
+    .venv/bin/python -m bench.resident_search --postgres   # PostgreSQL on 127.0.0.1:5432
 """
 
 from __future__ import annotations
@@ -71,15 +71,23 @@ async def _run(rounds: int) -> dict[str, tuple[float, float, int]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--use-env", action="store_true", help="use GRIDGOV_DATABASE_URL as is")
+    parser.add_argument("--postgres", action="store_true", help="a throw-away PostgreSQL database")
     parser.add_argument("--rounds", type=int, default=ROUNDS)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        if not args.use_env:
-            os.environ["GRIDGOV_DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite"
-            os.environ["GRIDGOV_VAR_DIR"] = tmp
-        for kind, (median, p95, hits) in asyncio.run(_run(args.rounds)).items():
+        os.environ["GRIDGOV_VAR_DIR"] = tmp
+        os.environ["GRIDGOV_DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite"
+        results = asyncio.run(_on_postgres(args.rounds) if args.postgres else _run(args.rounds))
+        for kind, (median, p95, hits) in results.items():
             print(f"{kind:22} median {median:7.2f} ms  p95 {p95:7.2f} ms  ~{hits} hits")
+
+
+async def _on_postgres(rounds: int) -> dict[str, tuple[float, float, int]]:
+    from bench.common import fresh_database
+
+    async with fresh_database("gridgov_bench_search") as url:
+        os.environ["GRIDGOV_DATABASE_URL"] = url
+        return await _run(rounds)
 
 
 if __name__ == "__main__":
