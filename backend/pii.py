@@ -7,12 +7,12 @@
   index is useless without the key.
 * Names and addresses are encrypted the same way (``seal_text``/``open_text``). Names stay
   searchable by any part through a keyed token index (``name_tokens``/``query_tokens``): HMAC
-  (the "idx" key) of the whole name, of each character and of each pair of neighbouring
-  characters. A query's tokens pick candidates in SQL; the caller decrypts those and keeps
-  the true substring matches, so results equal a plain substring search. What the index
-  gives away to someone holding the tables but not the key: which rows share a name, a
-  character or a character pair, and how often each occurs (frequency analysis of common
-  surnames is possible); never the characters themselves.
+  (the "idx" key) of each character and of each pair of neighbouring characters. A query's
+  tokens pick candidates in SQL; for three or more characters the caller decrypts those and
+  keeps the true substring matches, so results equal a plain substring search. What the
+  index gives away to someone holding the tables but not the key: which rows share a
+  character or a character pair, how often each occurs and how long names are (frequency
+  analysis of common surnames is possible); never the characters themselves.
 """
 
 from __future__ import annotations
@@ -179,12 +179,10 @@ def _token(kind: str, part: str) -> str:
 
 
 def name_tokens(name: str) -> set[str]:
-    """Index tokens of a name: the whole name, each character, each neighbouring pair."""
+    """Index tokens of a name: each character and each neighbouring pair (no whole-name
+    token: it would add nothing to search and would show which residents share a name)."""
     folded = _fold(name)
-    if not folded:
-        return set()
-    tokens = {_token("n", folded)}
-    tokens.update(_token("1", ch) for ch in folded)
+    tokens = {_token("1", ch) for ch in folded}
     tokens.update(_token("2", folded[i : i + 2]) for i in range(len(folded) - 1))
     return tokens
 
@@ -199,9 +197,10 @@ def query_tokens(term: str) -> set[str]:
     return {_token("2", folded[i : i + 2]) for i in range(len(folded) - 1)}
 
 
-def full_name_token(name: str) -> str:
-    """The token of an exact (case-folded) full name, for equality lookups."""
-    return _token("n", _fold(name))
+def tokens_are_exact(term: str) -> bool:
+    """One or two characters: the query's single token matches exactly the names containing
+    it, so no decrypting is needed to confirm the candidates."""
+    return len(_fold(term)) <= 2
 
 
 def name_lookup_hash(name: str) -> str:

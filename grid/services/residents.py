@@ -28,6 +28,7 @@ from backend.pii import (
     seal_id_number,
     seal_phone,
     seal_text,
+    tokens_are_exact,
 )
 from grid.actors import Actor
 from grid.services.house_units import house_label
@@ -362,7 +363,7 @@ async def list_residents(
         condition &= Resident.phone_hash == phone_lookup_hash(phone)
     if id_number:
         condition &= Resident.id_number_hash == id_number_lookup_hash(id_number)
-    if term:
+    if term and not tokens_are_exact(term):
         # names are sealed: the token index gives candidates, the clear name decides
         found = await Resident.select(*_COLUMNS).where(condition).order_by(Resident.id)
         hits = [r for r in found if name_matches(open_text(r["name_enc"]), term)]

@@ -143,10 +143,10 @@ async def test_the_index_holds_keyed_tokens_not_characters(world):
     tokens = {dict(r)["token"] for r in rows}
     assert query_tokens("欧阳") <= tokens and query_tokens("娜") <= tokens
     assert all(len(t) == 32 and all(c in "0123456789abcdef" for c in t) for t in tokens)
-    # one token per distinct whole name, character and pair: 欧阳娜娜 → 1 + 3 + 3
+    # one token per distinct character and pair: 欧阳娜娜 → 3 + 3
     names = await _all_clear_names()
     [ouyang] = [i for i in ids if names[i] == "欧阳娜娜"]
     mine = await get_engine().run_ddl(
         f"SELECT token FROM resident_name_token WHERE resident = {ouyang}"
     )
-    assert len(mine) == 7
+    assert len(mine) == 6
