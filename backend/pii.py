@@ -5,6 +5,14 @@
 * Search uses HMAC-SHA256 of the normalized value with a second derived key (purpose "idx"),
   so an exact-match lookup by phone or ID number works without decrypting every row, and the
   index is useless without the key.
+* Names and addresses are encrypted the same way (``seal_text``/``open_text``). Names stay
+  searchable by any part through a keyed token index (``name_tokens``/``query_tokens``): HMAC
+  (the "idx" key) of each character and of each pair of neighbouring characters. A query's
+  tokens pick candidates in SQL; for three or more characters the caller decrypts those and
+  keeps the true substring matches, so results equal a plain substring search. What the
+  index gives away to someone holding the tables but not the key: which rows share a
+  character or a character pair, how often each occurs and how long names are (frequency
+  analysis of common surnames is possible); never the characters themselves.
 """
 
 from __future__ import annotations
@@ -62,6 +70,7 @@ class PiiCipher:
 
 
 _cipher: PiiCipher | None = None
+_TOKEN_CHARS = 32  # 128 bits of HMAC per token: collisions are negligible, rows stay small
 
 
 def cipher() -> PiiCipher:
@@ -150,3 +159,56 @@ def phone_lookup_hash(raw: str) -> str:
 
 def id_number_lookup_hash(raw: str) -> str:
     return cipher().blind_index(normalize_id_number(raw))
+
+
+def seal_text(value: str) -> str:
+    """A name or address at rest; the empty string stays empty (it identifies no one)."""
+    return cipher().encrypt(value) if value else ""
+
+
+def open_text(sealed: str | None) -> str:
+    return cipher().decrypt(sealed) if sealed else ""
+
+
+def _fold(text: str) -> str:
+    return text.strip().lower()
+
+
+def _token(kind: str, part: str) -> str:
+    return cipher().blind_index(kind + ":" + part)[:_TOKEN_CHARS]
+
+
+def name_tokens(name: str) -> set[str]:
+    """Index tokens of a name: each character and each neighbouring pair (no whole-name
+    token: it would add nothing to search and would show which residents share a name)."""
+    folded = _fold(name)
+    tokens = {_token("1", ch) for ch in folded}
+    tokens.update(_token("2", folded[i : i + 2]) for i in range(len(folded) - 1))
+    return tokens
+
+
+def query_tokens(term: str) -> set[str]:
+    """Tokens every name containing ``term`` has: its character (one-character query) or all
+    its pairs. Pairs may match a name that lacks the whole term (``ab`` and ``bc`` without
+    ``abc``), so callers filter the decrypted candidates with :func:`name_matches`."""
+    folded = _fold(term)
+    if len(folded) == 1:
+        return {_token("1", folded)}
+    return {_token("2", folded[i : i + 2]) for i in range(len(folded) - 1)}
+
+
+def tokens_are_exact(term: str) -> bool:
+    """One or two characters: the query's single token matches exactly the names containing
+    it, so no decrypting is needed to confirm the candidates."""
+    return len(_fold(term)) <= 2
+
+
+def name_lookup_hash(name: str) -> str:
+    """Exact-name equality (owners matched by name within a house unit, developers by name):
+    the same keyed hash as phone numbers, of the name as written."""
+    return cipher().blind_index("name:" + name)
+
+
+def name_matches(name: str, term: str) -> bool:
+    """The substring rule the search has always had: case-insensitive, literal."""
+    return _fold(term) in name.lower()

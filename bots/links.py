@@ -17,6 +17,7 @@ from backend import clock
 from backend.auth import load_actor
 from backend.db import write_transaction
 from backend.errors import DomainError, ErrorCode
+from backend.pii import open_text
 from bots.tables import AccountKind, BotChannel, ChannelLink, LinkCode
 from grid.actors import Actor
 from grid.tables import Resident, RoleAssignment
@@ -88,8 +89,9 @@ async def redeem_link_code(channel: BotChannel, external_id: str, code: str) -> 
 async def _actor(kind: str, account_id: int) -> Actor:
     if kind == AccountKind.staff:
         return await load_actor(account_id)
-    resident = await Resident.select(Resident.name).where(Resident.id == account_id).first()
-    return Actor(kind="resident", id=account_id, name=resident["name"] if resident else "")
+    resident = await Resident.select(Resident.name_enc).where(Resident.id == account_id).first()
+    name = open_text(resident["name_enc"]) if resident else ""
+    return Actor(kind="resident", id=account_id, name=name)
 
 
 async def linked_actor(channel: BotChannel, external_id: str) -> Actor | None:

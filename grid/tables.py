@@ -138,7 +138,7 @@ class HouseUnit(Table, tablename="house_unit"):
     building = Varchar(length=32)
     entrance = Varchar(length=16, default="")  # 单元
     room = Varchar(length=16)
-    address = Varchar(length=200, default="")
+    address_enc = Text(default="")  # backend.pii.seal_text; "" when no address is known
     exclusive_area_centi = BigInt(default=0)
     area_source = Varchar(length=16, choices=AreaSource, default=AreaSource.registered)
     created_at = Timestamptz(default=TimestamptzNow())
@@ -146,7 +146,8 @@ class HouseUnit(Table, tablename="house_unit"):
 
 class Owner(Table, tablename="owner"):
     kind = Varchar(length=16, choices=OwnerKind, default=OwnerKind.person)
-    name = Varchar(length=100)
+    name_enc = Text(default="")  # backend.pii.seal_text
+    name_hash = Varchar(length=64, default="", index=True)  # backend.pii.name_lookup_hash
     id_number_enc = Text(null=True, default=None)
     id_number_hash = Varchar(length=64, null=True, default=None, index=True)
     phone_enc = Text(null=True, default=None)
@@ -168,7 +169,7 @@ class Household(Table, tablename="household"):
 class Resident(Table, tablename="resident"):
     household = ForeignKey(Household, on_delete=OnDelete.restrict)
     unit_prefix = Varchar(length=18, index=True)
-    name = Varchar(length=100)
+    name_enc = Text(default="")  # backend.pii.seal_text; searched through ResidentNameToken
     gender = Varchar(length=8, default="")
     birth_year = Integer(null=True, default=None)
     relation = Varchar(length=16, default="")  # 与户主关系
@@ -179,6 +180,14 @@ class Resident(Table, tablename="resident"):
     owner = ForeignKey(Owner, null=True, on_delete=OnDelete.set_null)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class ResidentNameToken(Table, tablename="resident_name_token"):
+    """Keyed tokens of a resident's name (``backend.pii.name_tokens``): what makes an encrypted
+    name searchable by any part. Rows go with the resident (cascade)."""
+
+    resident = ForeignKey(Resident, on_delete=OnDelete.cascade)
+    token = Varchar(length=32)
 
 
 class ResidentTag(Table, tablename="resident_tag"):

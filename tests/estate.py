@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from backend import clock
+from backend.pii import name_lookup_hash, seal_text
 from community.services import matters, roll
 from community.tables import MatterKind, PollUnit, ScopeKind
 from grid.actors import Actor
 from grid.services.resident_ids import fresh_resident_ids
+from grid.services.resident_names import index_names
 from grid.tables import Household, HouseUnit, OrgUnit, Owner, OwnerKind, Ownership, Resident
 from tests import people_data as pd
 
@@ -85,12 +87,25 @@ async def build_estate(
     estate.unit_ids = [h["id"] for h in houses]
     if developer_units:
         dev = await Owner.insert(
-            Owner(kind=OwnerKind.developer, name="测试置业有限公司")
+            Owner(
+                kind=OwnerKind.developer,
+                name_enc=seal_text("测试置业有限公司"),
+                name_hash=name_lookup_hash("测试置业有限公司"),
+            )
         ).returning(Owner.id)
         estate.developer_id = dev[0]["id"]
     sold = units - developer_units
     owners = await _insert(
-        Owner, [Owner(kind=OwnerKind.person, name=f"业主{i}") for i in range(sold)], Owner.id
+        Owner,
+        [
+            Owner(
+                kind=OwnerKind.person,
+                name_enc=seal_text(f"业主{i}"),
+                name_hash=name_lookup_hash(f"业主{i}"),
+            )
+            for i in range(sold)
+        ],
+        Owner.id,
     )
     estate.owner_ids = [o["id"] for o in owners]
     ownerships = [
@@ -111,7 +126,7 @@ async def build_estate(
             Resident(
                 household=households[i]["id"],
                 unit_prefix=prefix,
-                name=f"业主{i}",
+                name_enc=seal_text(f"业主{i}"),
                 owner=estate.owner_ids[i],
             )
             for i in range(sold)
@@ -119,16 +134,22 @@ async def build_estate(
         Resident.id,
     )
     estate.resident_ids = [r["id"] for r in residents]
+    await index_names((rid, f"业主{i}") for i, rid in enumerate(estate.resident_ids))
     if tenants:
         extra = await _insert(
             Resident,
             [
-                Resident(household=households[i]["id"], unit_prefix=prefix, name=f"租户{i}")
+                Resident(
+                    household=households[i]["id"],
+                    unit_prefix=prefix,
+                    name_enc=seal_text(f"租户{i}"),
+                )
                 for i in range(tenants)
             ],
             Resident.id,
         )
         estate.tenant_ids = [r["id"] for r in extra]
+        await index_names((rid, f"租户{i}") for i, rid in enumerate(estate.tenant_ids))
     return estate
 
 

@@ -388,7 +388,14 @@ class ResidentController(Controller):
         return await rs.update_resident(actor, resident_id, rs.ResidentChanges(**changes))
 
     @delete(
-        "/{resident_id:int}", summary="Remove a resident (moved away, deceased)", status_code=204
+        "/{resident_id:int}",
+        summary="Remove a resident (moved away, deceased)",
+        description=(
+            "Anonymises like an erasure: the name leaves case and matter histories and "
+            "comments, messages to them are deleted, cases and ballots stay. No erasure "
+            "request is recorded (see docs/access.md)."
+        ),
+        status_code=204,
     )
     async def delete_resident(self, actor: CurrentActor, resident_id: FromPath[int]) -> None:
         await rs.delete_resident(actor, resident_id)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from backend.errors import not_found
+from backend.pii import open_text
 from community.phases import Phase
 from community.tables import Matter, ScopeKind
 from grid.actors import Actor, authorize
@@ -40,7 +41,7 @@ class ResidentPlace:
 async def resident_place(resident_id: int) -> ResidentPlace | None:
     """One indexed join (hand-written: it runs for every ballot)."""
     rows = await Resident.raw(
-        "SELECT r.id, r.name, r.owner, h.id AS household_id, u.id AS house_unit_id,"
+        "SELECT r.id, r.name_enc, r.owner, h.id AS household_id, u.id AS house_unit_id,"
         " u.building, u.unit_prefix FROM resident r"
         " JOIN household h ON h.id = r.household JOIN house_unit u ON u.id = h.house_unit"
         " WHERE r.id = {}",
@@ -51,7 +52,7 @@ async def resident_place(resident_id: int) -> ResidentPlace | None:
     row = rows[0]
     return ResidentPlace(
         resident_id=row["id"],
-        name=row["name"],
+        name=open_text(row["name_enc"]),
         household_id=row["household_id"],
         house_unit_id=row["house_unit_id"],
         building=row["building"],

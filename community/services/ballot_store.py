@@ -27,6 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from backend.errors import DomainError, ErrorCode
+from backend.pii import open_text
 from community.rules import Choice
 from community.services import chain
 from community.services.access import ResidentPlace
@@ -52,7 +53,7 @@ MATTER_COLUMNS = (
 VOTER_SQL = (
     "SELECT "  # noqa: S608
     + ", ".join(f"m.{c}" for c in MATTER_COLUMNS)
-    + ", r.id AS resident_id, r.name AS resident_name, r.owner AS owner_id,"
+    + ", r.id AS resident_id, r.name_enc AS resident_name, r.owner AS owner_id,"
     " h.id AS household_id, u.id AS house_unit_id, u.building AS unit_building,"
     " u.unit_prefix AS place_prefix, vr.roll_entry AS as_resident,"
     " vh.roll_entry AS as_household, vo.roll_entry AS as_owner"
@@ -104,7 +105,7 @@ async def voter_of(matter_id: int, resident_id: int) -> Voter | None:
     matter["allow_change"] = bool(matter["allow_change"])
     place = ResidentPlace(
         resident_id=first["resident_id"],
-        name=first["resident_name"],
+        name=open_text(first["resident_name"]),
         household_id=first["household_id"],
         house_unit_id=first["house_unit_id"],
         building=first["unit_building"],

@@ -16,9 +16,11 @@ from typing import Any, TypeVar
 
 from backend import clock
 from backend.db import write_transaction
-from backend.pii import seal_id_number, seal_phone
+from backend.pii import name_lookup_hash, seal_id_number, seal_phone, seal_text
 from grid.codes import ORDER
 from grid.demo.model import DEVELOPER_KEY, CommunityPeople, DemoPlan
+from grid.services.people_fields import Gender
+from grid.services.resident_names import index_names
 from grid.tables import (
     Department,
     GovernanceCenter,
@@ -137,11 +139,18 @@ async def write_org(plan: DemoPlan, units: dict[str, int], steps: Steps) -> int:
         await insert_all(Department, departments)
         developer = (
             await Owner.select(Owner.id)
-            .where((Owner.kind == OwnerKind.developer) & (Owner.name == plan.developer.name))
+            .where(
+                (Owner.kind == OwnerKind.developer)
+                & (Owner.name_hash == name_lookup_hash(plan.developer.name))
+            )
             .first()
         )
         if developer is None:
-            row = Owner(kind=OwnerKind.developer, name=plan.developer.name)
+            row = Owner(
+                kind=OwnerKind.developer,
+                name_enc=seal_text(plan.developer.name),
+                name_hash=name_lookup_hash(plan.developer.name),
+            )
             developer = {"id": (await insert_all(Owner, [row]))[0]}
     steps.done(len(centers) + len(departments))
     return int(developer["id"])
@@ -164,6 +173,10 @@ async def communities_with_people(plan: DemoPlan) -> set[str]:
     }
 
 
+#: The plan speaks Chinese (男/女, as the name generator does); the register stores ``Gender``.
+_GENDERS = {"男": Gender.male, "女": Gender.female}
+
+
 async def write_community(
     people: CommunityPeople, units: dict[str, int], developer_id: int
 ) -> None:
@@ -179,7 +192,7 @@ async def write_community(
                     building=h.building,
                     entrance=h.entrance,
                     room=h.room,
-                    address=h.address,
+                    address_enc=seal_text(h.address),
                     exclusive_area_centi=h.area_centi,
                     created_at=now,
                 )
@@ -192,7 +205,8 @@ async def write_community(
             owner_rows.append(
                 Owner(
                     kind=o.kind,
-                    name=o.name,
+                    name_enc=seal_text(o.name),
+                    name_hash=name_lookup_hash(o.name),
                     id_number_enc=id_number.enc,
                     id_number_hash=id_number.hash,
                     phone_enc=phone.enc,
@@ -231,8 +245,8 @@ async def write_community(
                     Resident(
                         household=household_id,
                         unit_prefix=prefix,
-                        name=r.name,
-                        gender=r.gender,
+                        name_enc=seal_text(r.name),
+                        gender=_GENDERS[r.gender],
                         birth_year=r.birth_year,
                         relation=r.relation,
                         phone_enc=phone.enc,
@@ -246,6 +260,7 @@ async def write_community(
                 )
         resident_ids = await insert_all(Resident, residents)
         plans = [r for h in people.households for r in h.residents]
+        await index_names((i, r.name) for r, i in zip(plans, resident_ids, strict=True))
         await insert_all(
             ResidentTag,
             [

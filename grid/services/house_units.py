@@ -15,6 +15,7 @@ from typing import Any
 
 from backend.db import write_transaction
 from backend.errors import DomainError, ErrorCode
+from backend.pii import open_text, seal_text
 from grid.actors import Actor
 from grid.services.owners import (
     OwnerSpec,
@@ -136,7 +137,7 @@ async def _views(
             entrance=r["entrance"],
             room=r["room"],
             label=house_label(r["building"], r["entrance"], r["room"]),
-            address=r["address"],
+            address=open_text(r["address_enc"]),
             exclusive_area=area_decimal(r["exclusive_area_centi"]),
             area_source=AreaSource(r["area_source"]),
             owners=owners[r["id"]],
@@ -182,7 +183,7 @@ async def create_house_unit(actor: Actor, draft: HouseUnitDraft) -> HouseUnitVie
                 building=place[0],
                 entrance=place[1],
                 room=place[2],
-                address=address,
+                address_enc=seal_text(address),
                 exclusive_area_centi=centi or 0,
                 area_source=draft.area_source,
             )
@@ -208,7 +209,9 @@ async def update_house_unit(
         HouseUnit.room: place[2],
     }
     if not isinstance(changes.address, Keep):
-        values[HouseUnit.address] = clean_text(changes.address, "address", ADDRESS_MAX)
+        values[HouseUnit.address_enc] = seal_text(
+            clean_text(changes.address, "address", ADDRESS_MAX)
+        )
     if not isinstance(changes.exclusive_area, Keep):
         values[HouseUnit.exclusive_area_centi] = area_centi(changes.exclusive_area) or 0
     if not isinstance(changes.area_source, Keep):

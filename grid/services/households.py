@@ -13,6 +13,7 @@ from typing import Any
 
 from backend.db import write_transaction
 from backend.errors import DomainError, ErrorCode
+from backend.pii import open_text
 from grid.actors import Actor
 from grid.services.house_units import house_label
 from grid.services.people_access import (
@@ -63,11 +64,11 @@ async def _views(actor: Actor, rows: list[dict[str, Any]]) -> list[HouseholdView
     prefixes = {r["id"]: r["unit_prefix"] for r in rows}
     if rows:
         for m in await (
-            Resident.select(Resident.id, Resident.household, Resident.name, Resident.relation)
+            Resident.select(Resident.id, Resident.household, Resident.name_enc, Resident.relation)
             .where(Resident.household.is_in(list(members)))
             .order_by(Resident.id)
         ):
-            name = shown_name(actor, prefixes[m["household"]], m["name"])
+            name = shown_name(actor, prefixes[m["household"]], open_text(m["name_enc"]))
             members[m["household"]].append(MemberView(m["id"], name, m["relation"]))
     return [
         HouseholdView(

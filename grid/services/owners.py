@@ -15,7 +15,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from backend.pii import cipher, seal_id_number, seal_phone
+from backend.pii import (
+    cipher,
+    name_lookup_hash,
+    open_text,
+    seal_id_number,
+    seal_phone,
+    seal_text,
+)
 from grid.actors import Actor
 from grid.services.people_fields import NAME_MAX, clean_text, normalize_credit_code
 from grid.services.pii_views import shown_id_number, shown_name, shown_phone
@@ -68,8 +75,9 @@ def seal_owner(spec: OwnerSpec) -> SealedOwner:
 
 async def _update_owner(row: dict[str, Any], owner: SealedOwner) -> None:
     changes: dict[Any, Any] = {}
-    if row["name"] != owner.name:
-        changes[Owner.name] = owner.name
+    if open_text(row["name_enc"]) != owner.name:
+        changes[Owner.name_enc] = seal_text(owner.name)
+        changes[Owner.name_hash] = name_lookup_hash(owner.name)
     if row["kind"] != owner.kind:
         changes[Owner.kind] = owner.kind
     if owner.phone_hash and row["phone_hash"] != owner.phone_hash:
@@ -91,7 +99,7 @@ async def find_or_create_owner(owner: SealedOwner, house_unit_id: int) -> int:
         row = (
             await Owner.select()
             .where(
-                (Owner.name == owner.name)
+                (Owner.name_hash == name_lookup_hash(owner.name))
                 & (Owner.kind == OwnerKind.person)
                 & Owner.id.is_in(
                     Ownership.select(Ownership.owner).where(Ownership.house_unit == house_unit_id)
@@ -103,7 +111,7 @@ async def find_or_create_owner(owner: SealedOwner, house_unit_id: int) -> int:
         row = (
             await Owner.select()
             .where(
-                (Owner.name == owner.name)
+                (Owner.name_hash == name_lookup_hash(owner.name))
                 & (Owner.kind == owner.kind)
                 & Owner.id_number_hash.is_null()
             )
@@ -115,7 +123,8 @@ async def find_or_create_owner(owner: SealedOwner, house_unit_id: int) -> int:
     inserted = await Owner.insert(
         Owner(
             kind=owner.kind,
-            name=owner.name,
+            name_enc=seal_text(owner.name),
+            name_hash=name_lookup_hash(owner.name),
             id_number_enc=owner.id_enc,
             id_number_hash=owner.id_hash,
             phone_enc=owner.phone_enc,
@@ -184,7 +193,7 @@ async def owners_of(
             Ownership.house_unit,
             Ownership.owner.id.as_alias("owner_id"),
             Ownership.owner.kind.as_alias("kind"),
-            Ownership.owner.name.as_alias("name"),
+            Ownership.owner.name_enc.as_alias("name_enc"),
             Ownership.owner.id_number_enc.as_alias("id_number_enc"),
             Ownership.owner.phone_enc.as_alias("phone_enc"),
         )
@@ -198,7 +207,7 @@ async def owners_of(
             OwnerView(
                 id=r["owner_id"],
                 kind=OwnerKind(r["kind"]),
-                name=shown_name(actor, prefix_of_unit[unit_id], r["name"]),
+                name=shown_name(actor, prefix_of_unit[unit_id], open_text(r["name_enc"])),
                 id_number=shown_id_number(r["id_number_enc"], reveal=reveal),
                 phone=shown_phone(r["phone_enc"], reveal=reveal),
             )

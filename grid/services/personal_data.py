@@ -174,33 +174,42 @@ async def erase_resident(
     why = clean_text(reason, "reason", REASON_MAX, required=True)
     if not confirmed:
         raise DomainError(ErrorCode.ERASURE_UNCONFIRMED)
-    ident = str(resident_id)
     async with write_transaction():
         row = await access_subject(actor, resident_id)
-        summary = {
-            "cases_kept": await Case.count().where(records.reported_by(resident_id)),
-            "ballots_kept": await BallotEvent.count().where(
-                (BallotEvent.cast_by_kind == RESIDENT) & (BallotEvent.cast_by_id == resident_id)
-            ),
-            "comments_anonymised": await Comment.count().where(records.authored_by(resident_id)),
-            "notifications_deleted": await Notification.count().where(
-                records.addressed_to(Notification, resident_id)
-            ),
-        }
-        await Case.update({Case.rating_comment: ""}).where(records.reported_by(resident_id))
-        await CaseEvent.update({CaseEvent.actor_name: ""}).where(
-            (CaseEvent.actor_kind == RESIDENT) & (CaseEvent.actor_id == ident)
-        )
-        await PhaseEvent.update({PhaseEvent.actor_name: ""}).where(
-            (PhaseEvent.actor_kind == RESIDENT) & (PhaseEvent.actor_id == ident)
-        )
-        await Comment.update({Comment.author_name: ""}).where(records.authored_by(resident_id))
-        await Notification.delete().where(records.addressed_to(Notification, resident_id))
-        await Outbox.delete().where(records.addressed_to(Outbox, resident_id))
-        for name, section in sorted(_SECTIONS.items()):
-            summary[name] = await section.erase(resident_id)
-        await Resident.delete().where(Resident.id == resident_id)
+        summary = await anonymise_and_delete(resident_id)
         await _record(actor, DataRequestKind.erasure, row, why, summary)
+    return summary
+
+
+async def anonymise_and_delete(resident_id: int) -> dict[str, int]:
+    """What erasure does to the data, without the access check and the request record: the
+    name out of every history, their messages gone, the row deleted. Also the path of a plain
+    register deletion (:func:`grid.services.residents.delete_resident`), so a deleted person
+    leaves no more behind than an erased one. Call inside a write transaction."""
+    ident = str(resident_id)
+    summary = {
+        "cases_kept": await Case.count().where(records.reported_by(resident_id)),
+        "ballots_kept": await BallotEvent.count().where(
+            (BallotEvent.cast_by_kind == RESIDENT) & (BallotEvent.cast_by_id == resident_id)
+        ),
+        "comments_anonymised": await Comment.count().where(records.authored_by(resident_id)),
+        "notifications_deleted": await Notification.count().where(
+            records.addressed_to(Notification, resident_id)
+        ),
+    }
+    await Case.update({Case.rating_comment: ""}).where(records.reported_by(resident_id))
+    await CaseEvent.update({CaseEvent.actor_name: ""}).where(
+        (CaseEvent.actor_kind == RESIDENT) & (CaseEvent.actor_id == ident)
+    )
+    await PhaseEvent.update({PhaseEvent.actor_name: ""}).where(
+        (PhaseEvent.actor_kind == RESIDENT) & (PhaseEvent.actor_id == ident)
+    )
+    await Comment.update({Comment.author_name: ""}).where(records.authored_by(resident_id))
+    await Notification.delete().where(records.addressed_to(Notification, resident_id))
+    await Outbox.delete().where(records.addressed_to(Outbox, resident_id))
+    for name, section in sorted(_SECTIONS.items()):
+        summary[name] = await section.erase(resident_id)
+    await Resident.delete().where(Resident.id == resident_id)
     return summary
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.pii import cipher
+from backend.pii import cipher, open_text
 from community.tables import BallotEvent, Comment
 from grid.cases.services.moves import case_number
 from grid.cases.tables import Case, Notification, Outbox, RecipientKind
@@ -34,7 +34,7 @@ async def profile(row: dict[str, Any]) -> dict[str, Any]:
     tags = await ResidentTag.select(ResidentTag.tag).where(ResidentTag.resident == row["id"])
     return {
         "id": row["id"],
-        "name": row["name"],
+        "name": open_text(row["name_enc"]),
         "gender": row["gender"] or None,
         "birth_year": row["birth_year"],
         "relation": row["relation"],
@@ -55,7 +55,7 @@ async def household(row: dict[str, Any]) -> dict[str, Any] | None:
             Household.house_unit.building.as_alias("building"),
             Household.house_unit.entrance.as_alias("entrance"),
             Household.house_unit.room.as_alias("room"),
-            Household.house_unit.address.as_alias("address"),
+            Household.house_unit.address_enc.as_alias("address_enc"),
         )
         .where(Household.id == row["household"])
         .first()
@@ -68,7 +68,7 @@ async def household(row: dict[str, Any]) -> dict[str, Any] | None:
         "house_unit": {
             "id": found["house_unit_id"],
             "label": house_label(found["building"], found["entrance"], found["room"]),
-            "address": found["address"],
+            "address": open_text(found["address_enc"]),
         },
     }
 
@@ -88,7 +88,7 @@ async def owner(row: dict[str, Any]) -> dict[str, Any] | None:
     return {
         "id": owner["id"],
         "kind": owner["kind"],
-        "name": owner["name"],
+        "name": open_text(owner["name_enc"]),
         "phone": revealed(owner["phone_enc"]),
         "id_number": revealed(owner["id_number_enc"]),
         "house_units": [

@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from backend import clock
+from backend.pii import open_text, seal_text
 from grid.services.house_units import house_label
 from grid.services.resident_ids import fresh_resident_ids
+from grid.services.resident_names import index_names
 from grid.services.resident_rows import HousePart, ResidentPart, RowProblem
 from grid.tables import AreaSource, Household, HouseUnit, Owner, Resident, ResidentTag, Tenure
 
@@ -64,7 +66,7 @@ async def _house_unit(part: HousePart, micro_id: int, prefix: str, result: House
                 building=part.building,
                 entrance=part.entrance,
                 room=part.room,
-                address=part.address,
+                address_enc=seal_text(part.address),
                 exclusive_area_centi=part.area_centi or 0,
                 area_source=part.area_source or AreaSource.registered,
                 created_at=clock.now(),
@@ -73,8 +75,8 @@ async def _house_unit(part: HousePart, micro_id: int, prefix: str, result: House
         result.created = 1
         return int(inserted[0]["id"])
     changes: dict[Any, Any] = {}
-    if part.address and part.address != row["address"]:
-        changes[HouseUnit.address] = part.address
+    if part.address and part.address != open_text(row["address_enc"]):
+        changes[HouseUnit.address_enc] = seal_text(part.address)
     if part.area_centi is not None and part.area_centi != row["exclusive_area_centi"]:
         changes[HouseUnit.exclusive_area_centi] = part.area_centi
     if part.area_source is not None and part.area_source != row["area_source"]:
@@ -88,7 +90,7 @@ async def _house_unit(part: HousePart, micro_id: int, prefix: str, result: House
 _RESIDENT_COLUMNS = (
     Resident.id,
     Resident.household,
-    Resident.name,
+    Resident.name_enc,
     Resident.gender,
     Resident.birth_year,
     Resident.relation,
@@ -124,6 +126,8 @@ class _Stored:
             self.residents = await Resident.select(*_RESIDENT_COLUMNS).where(
                 Resident.household.is_in(list(self.households))
             )
+            for r in self.residents:  # matching compares clear names
+                r["name"] = open_text(r.pop("name_enc"))
         ids = [r["id"] for r in self.residents]
         self.tags = {i: set() for i in ids}
         if ids:
@@ -188,7 +192,6 @@ def _changes(stored: dict[str, Any], m: ResidentPart, household: int) -> dict[An
     """What the register changes on a stored resident (an empty cell changes nothing)."""
     wanted: dict[Any, Any] = {
         Resident.household: household,
-        Resident.name: m.name,
         Resident.gender: m.gender or None,
         Resident.birth_year: m.birth_year,
         Resident.relation: m.relation or None,
@@ -201,6 +204,8 @@ def _changes(stored: dict[str, Any], m: ResidentPart, household: int) -> dict[An
     }
     if Resident.phone_hash in changes:
         changes[Resident.phone_enc] = m.phone.enc
+    if m.name and m.name != stored["name"]:
+        changes[Resident.name_enc] = seal_text(m.name)
     return changes
 
 
@@ -223,7 +228,7 @@ async def _member(
         return Resident(
             household=household,
             unit_prefix=prefix,
-            name=m.name,
+            name_enc=seal_text(m.name),
             gender=m.gender or "",
             birth_year=m.birth_year,
             relation=m.relation,
@@ -240,6 +245,8 @@ async def _member(
     if changes:
         changes[Resident.updated_at] = now
         await Resident.update(changes).where(Resident.id == found["id"])
+        if Resident.name_enc in changes:
+            await index_names([(found["id"], m.name)])
     if tags_change:
         await _set_tags(found["id"], m.tags or ())
     if changes or tags_change:
@@ -259,6 +266,7 @@ async def _insert_new(rows: list[tuple[Resident, ResidentPart]]) -> None:
         for new_id, (row, _) in zip(fresh, rows, strict=True):
             row.id = new_id
     ids = await Resident.insert(*[r for r, _ in rows]).returning(Resident.id)
+    await index_names((i["id"], m.name) for i, (_, m) in zip(ids, rows, strict=True))
     tags = [
         ResidentTag(resident=i["id"], tag=t)
         for i, (_, m) in zip(ids, rows, strict=True)

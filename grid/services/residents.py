@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from piccolo.columns.combination import Or, Where, WhereRaw
+from piccolo.columns.combination import Or, Where
 
 from backend import clock
 from backend.db import write_transaction
@@ -21,10 +21,14 @@ from backend.errors import DomainError, ErrorCode, forbidden
 from backend.pii import (
     cipher,
     id_number_lookup_hash,
+    name_matches,
     normalize_id_number,
+    open_text,
     phone_lookup_hash,
     seal_id_number,
     seal_phone,
+    seal_text,
+    tokens_are_exact,
 )
 from grid.actors import Actor
 from grid.services.house_units import house_label
@@ -46,6 +50,7 @@ from grid.services.people_fields import (
     clean_text,
     reconcile_with_id,
 )
+from grid.services.personal_data import anonymise_and_delete
 from grid.services.pii_views import (
     check_reveal,
     log_reveal,
@@ -54,6 +59,7 @@ from grid.services.pii_views import (
     shown_phone,
 )
 from grid.services.resident_ids import fresh_resident_ids
+from grid.services.resident_names import index_names, name_candidates
 from grid.tables import CareTag, Household, Owner, Resident, ResidentTag
 
 
@@ -108,7 +114,7 @@ _COLUMNS = (
     Resident.id,
     Resident.household,
     Resident.unit_prefix,
-    Resident.name,
+    Resident.name_enc,
     Resident.gender,
     Resident.birth_year,
     Resident.relation,
@@ -150,7 +156,7 @@ async def _views(
             house_unit_label=house_label(r["building"], r["entrance"], r["room"]),
             micro_grid_id=r["micro_grid_id"],
             unit_prefix=r["unit_prefix"],
-            name=shown_name(actor, r["unit_prefix"], r["name"]),
+            name=shown_name(actor, r["unit_prefix"], open_text(r["name_enc"])),
             gender=Gender(r["gender"]) if r["gender"] else None,
             birth_year=r["birth_year"],
             relation=r["relation"],
@@ -228,7 +234,7 @@ async def create_resident(actor: Actor, draft: ResidentDraft) -> ResidentView:
                 **({"id": fresh[0]} if fresh else {}),
                 household=household["id"],
                 unit_prefix=household["unit_prefix"],
-                name=name,
+                name_enc=seal_text(name),
                 gender=gender or "",
                 birth_year=birth_year,
                 relation=relation,
@@ -242,6 +248,7 @@ async def create_resident(actor: Actor, draft: ResidentDraft) -> ResidentView:
             )
         ).returning(Resident.id)
         await _replace_tags(row[0]["id"], draft.tags)
+        await index_names([(row[0]["id"], name)])
     return await _one(actor, row[0]["id"])
 
 
@@ -256,8 +263,10 @@ async def update_resident(actor: Actor, resident_id: int, changes: ResidentChang
         target = await access_household(actor, changes.household_id, MANAGE)
         values[Resident.household] = target["id"]
         values[Resident.unit_prefix] = target["unit_prefix"]
+    new_name = None
     if not isinstance(changes.name, Keep):
-        values[Resident.name] = clean_text(changes.name, "name", NAME_MAX, required=True)
+        new_name = clean_text(changes.name, "name", NAME_MAX, required=True)
+        values[Resident.name_enc] = seal_text(new_name)
     if not isinstance(changes.relation, Keep):
         values[Resident.relation] = clean_text(changes.relation, "relation", RELATION_MAX)
     if not isinstance(changes.phone, Keep):
@@ -286,6 +295,8 @@ async def update_resident(actor: Actor, resident_id: int, changes: ResidentChang
             await _check_unique_id(values[Resident.id_number_hash], own_id=resident_id)
             values[Resident.owner] = await _owner_for(values[Resident.id_number_hash])
         await Resident.update(values).where(Resident.id == resident_id)
+        if new_name is not None:
+            await index_names([(resident_id, new_name)])
         if not isinstance(changes.tags, Keep):
             await _replace_tags(resident_id, changes.tags)
     return await _one(actor, resident_id)
@@ -296,15 +307,13 @@ async def set_tags(actor: Actor, resident_id: int, tags: tuple[CareTag, ...]) ->
 
 
 async def delete_resident(actor: Actor, resident_id: int) -> None:
+    """Take a resident off the register (moved away, entered by mistake). Their name leaves
+    case and matter histories and comments exactly as on a PIPL erasure — a deletion must not
+    leave more behind than an erasure — but no erasure request is recorded: it is the
+    register's correction, not the person's request."""
     await access_resident(actor, resident_id, MANAGE)
     async with write_transaction():
-        await Resident.delete().where(Resident.id == resident_id)
-
-
-def _contains(term: str) -> WhereRaw:
-    """Case-insensitive substring match of the name, with LIKE wildcards taken literally."""
-    escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return WhereRaw('LOWER("resident"."name") LIKE {} ESCAPE \'\\\'', f"%{escaped}%")
+        await anonymise_and_delete(resident_id)
 
 
 def _identity_search_scope(actor: Actor) -> Where | Or:
@@ -347,12 +356,18 @@ async def list_residents(
     identifying = bool(name_contains and name_contains.strip()) or bool(phone) or bool(id_number)
     if identifying:
         condition &= _identity_search_scope(actor)
-    if name_contains and name_contains.strip():
-        condition &= _contains(name_contains.strip())
+    term = name_contains.strip() if name_contains else ""
+    if term:
+        condition &= name_candidates(term)
     if phone:
         condition &= Resident.phone_hash == phone_lookup_hash(phone)
     if id_number:
         condition &= Resident.id_number_hash == id_number_lookup_hash(id_number)
+    if term and not tokens_are_exact(term):
+        # names are sealed: the token index gives candidates, the clear name decides
+        found = await Resident.select(*_COLUMNS).where(condition).order_by(Resident.id)
+        hits = [r for r in found if name_matches(open_text(r["name_enc"]), term)]
+        return await _views(actor, hits[offset : offset + limit]), len(hits)
     total = await Resident.count().where(condition)
     rows = (
         await Resident.select(*_COLUMNS)

@@ -22,6 +22,7 @@ from typing import Any
 from backend import clock
 from backend.db import write_transaction
 from backend.errors import DomainError, ErrorCode, invalid, not_found
+from backend.pii import open_text
 from grid.actors import Actor, authorize
 from grid.permissions import Action
 from grid.tables import Household, HouseUnit, Resident
@@ -148,11 +149,13 @@ async def bind_resident(identity_id: int, code: str, name: str = "") -> int:
         row = await _take_code(code, BindingKind.resident, identity_id)
         resident_id = row["resident"]
         if resident_id is None:
-            member = (
-                await Resident.select(Resident.id)
-                .where((Resident.household == row["household"]) & (Resident.name == name.strip()))
-                .first()
+            members = (
+                await Resident.select(Resident.id, Resident.name_enc)
+                .where(Resident.household == row["household"])
+                .order_by(Resident.id)
             )
+            # names are sealed: compare the household's few members in clear
+            member = next((m for m in members if open_text(m["name_enc"]) == name.strip()), None)
             if member is None:
                 raise DomainError(ErrorCode.MP_BINDING_NAME_MISMATCH, name=name.strip())
             resident_id = member["id"]

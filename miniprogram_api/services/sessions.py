@@ -23,6 +23,7 @@ from backend.auth import load_actor
 from backend.config import Settings
 from backend.db import write_transaction
 from backend.errors import DomainError, ErrorCode
+from backend.pii import open_text
 from grid.actors import Actor
 from grid.tables import StaffAccount
 from miniprogram_api import wechat
@@ -109,7 +110,7 @@ async def principal_of(identity_id: int) -> Principal:
         await WxIdentity.select(
             WxIdentity.id,
             WxIdentity.resident,
-            WxIdentity.resident.name,
+            WxIdentity.resident.name_enc,
             WxIdentity.staff,
             WxIdentity.staff.active,
         )
@@ -120,7 +121,9 @@ async def principal_of(identity_id: int) -> Principal:
         raise DomainError(ErrorCode.TOKEN_INVALID)
     resident = None
     if row["resident"] is not None:
-        resident = Actor(kind="resident", id=row["resident"], name=row["resident.name"] or "")
+        resident = Actor(
+            kind="resident", id=row["resident"], name=open_text(row["resident.name_enc"])
+        )
     staff = None
     if row["staff"] is not None and row["staff.active"]:
         if await _bound_since_password(identity_id, row["staff"]):

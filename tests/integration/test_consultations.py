@@ -8,6 +8,7 @@ import pytest
 
 from backend import clock
 from backend.errors import DomainError, ErrorCode
+from backend.pii import seal_text
 from community.phases import Phase
 from community.services import ballots, matters, roll, tally
 from community.tables import (
@@ -447,7 +448,7 @@ async def test_co_owners_share_one_vote_and_an_owner_on_two_entries_chooses(worl
             **({"id": fresh[0]} if fresh else {}),
             household=household["id"],
             unit_prefix=estate.prefix,
-            name="共有人",
+            name_enc=seal_text("共有人"),
             owner=estate.owner_ids[1],
         )
     ).returning(Resident.id)

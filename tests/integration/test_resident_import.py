@@ -6,7 +6,7 @@ import csv
 import io
 
 from backend.db import get_engine
-from backend.pii import cipher, id_number_lookup_hash
+from backend.pii import cipher, id_number_lookup_hash, open_text
 from grid.services.resident_import import import_residents, import_residents_file, read_rows
 from grid.services.resident_rows import COLUMNS
 from grid.tables import CareTag, Household, HouseUnit, Owner, Ownership, Resident, ResidentTag
@@ -217,7 +217,7 @@ async def test_owners_given_for_a_house_unit_replace_its_owners_and_link_residen
     owners = await Ownership.select(Ownership.owner).where(Ownership.house_unit == unit["id"])
     assert len(owners) == 1  # the owner columns and 是否业主 name the same person
     owner = await Owner.select().where(Owner.id == owners[0]["owner"]).first()
-    assert owner["name"] == "孙业主"
+    assert open_text(owner["name_enc"]) == "孙业主"
     resident = await _resident(owner_id)
     assert resident is not None and resident["owner"] == owner["id"]
     tenant_row = await _resident(tenant)
@@ -243,7 +243,7 @@ async def test_register_saved_by_excel_in_gb18030_with_english_headers_is_read(w
     report = await import_residents_file(path, progress=False)
     assert report.ok, report.describe()
     stored = await _resident(number)
-    assert stored is not None and stored["name"] == "欧阳娜娜"
+    assert stored is not None and open_text(stored["name_enc"]) == "欧阳娜娜"
 
 
 def test_docs_describe_every_column_of_the_register():
