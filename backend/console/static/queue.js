@@ -9,6 +9,17 @@
   var etag = table.dataset.etag;
   var seconds = parseInt(table.dataset.poll, 10) || 15;
 
+  // "escalated=2,new=0,…": the count of every tab, from the same queries as the rows.
+  function updateBadges(header) {
+    header.split(",").forEach(function (pair) {
+      var parts = pair.split("=");
+      var badge = document.querySelector('[data-queue-count="' + parts[0] + '"]');
+      if (!badge || parts.length !== 2) { return; }
+      badge.textContent = parts[1];
+      badge.classList.toggle("zero", parts[1] === "0");
+    });
+  }
+
   function refresh() {
     fetch(table.dataset.rows, { headers: { "If-None-Match": etag }, credentials: "same-origin" })
       .then(function (answer) {
@@ -16,6 +27,7 @@
         if (answer.status !== 200) { return null; }
         etag = answer.headers.get("ETag") || etag;
         total.textContent = table.dataset.totalText.replace("{n}", answer.headers.get("X-Queue-Total"));
+        updateBadges(answer.headers.get("X-Queue-Counts") || "");
         return answer.text();
       })
       .then(function (html) {
