@@ -158,10 +158,10 @@ async def test_encrypted_message_round_trip(
         assert plain.status_code == 403  # safe mode takes no plain messages
 
 
-async def test_report_assembled_from_image_location_and_text(
-    wx: httpx.AsyncClient, fake_wx: FakeWeChat, world: Any
+async def report_until_confirm(
+    wx: httpx.AsyncClient, fake_wx: FakeWeChat, world: Any, openid: str, description: str
 ) -> None:
-    openid = await link(wx, world, "grid_worker_a")
+    """A linked grid worker's report up to the question 回复「确认」."""
     fake_wx.media["m1"] = phone_jpeg(640, 480, seed=41)
     assert "照片" in await say(wx, openid, Content="上报")
     assert "照片已收到" in await say(wx, openid, "image", MediaId="m1", PicUrl="http://x/1.jpg")
@@ -177,13 +177,39 @@ async def test_report_assembled_from_image_location_and_text(
     assert f"{majors.index(category['parent']) + 1}. " in majors_text
     await say(wx, openid, Content=str(majors.index(category["parent"]) + 1))
     assert "描述" in await say(wx, openid, Content=str(minors.index(category["id"]) + 1))
-    assert "回复「确认」" in await say(wx, openid, Content="路灯下垃圾成堆")
+    assert "回复「确认」" in await say(wx, openid, Content=description)
+
+
+async def test_report_assembled_from_image_location_and_text(
+    wx: httpx.AsyncClient, fake_wx: FakeWeChat, world: Any
+) -> None:
+    openid = await link(wx, world, "grid_worker_a")
+    await report_until_confirm(wx, fake_wx, world, openid, "路灯下垃圾成堆")
     assert "上报成功" in await say(wx, openid, Content="确认")
     case = await Case.select().where(Case.description == "路灯下垃圾成堆").first()
     assert case is not None and case["channel"] == "wechat" and case["coord_system"] == "gcj02"
     photos = case["photo_ids"]
     assert len(json.loads(photos) if isinstance(photos, str) else photos) == 1
     assert case["home_unit"] == world.units["grid_a1_1"]
+
+
+async def test_a_retried_message_gets_the_same_reply_and_makes_no_second_case(
+    wx: httpx.AsyncClient, fake_wx: FakeWeChat, world: Any
+) -> None:
+    """WeChat posts a message again (same MsgId, a fresh signature) when our reply was slow:
+    the retry is answered with the first reply and the report is submitted once."""
+    openid = await link(wx, world, "grid_worker_a")
+    description = f"重试的确认 {next_id()}"
+    await report_until_confirm(wx, fake_wx, world, openid, description)
+    confirm = xml(openid, "text", Content="确认")
+    first = await wx.post(DOOR, params=signed(), content=confirm)
+    assert first.status_code == 200, first.text
+    reply = xmltodict.parse(first.text)["xml"]["Content"]
+    assert "上报成功" in reply
+    retries = [await wx.post(DOOR, params=signed(), content=confirm) for _ in range(3)]
+    assert [r.status_code for r in retries] == [200, 200, 200]
+    assert [xmltodict.parse(r.text)["xml"]["Content"] for r in retries] == [reply] * 3
+    assert await Case.count().where(Case.description == description) == 1
 
 
 async def test_dispatch_sends_template_message_with_cached_then_refreshed_token(
