@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
+from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -14,6 +15,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from backend import db, logs, metrics, pii
 from backend.config import Settings, load_settings
 from backend.console import console_router, console_static_router, template_config
+from backend.console.error_pages import console_or, remember_signed_in
 from backend.http.auth import AuthController
 from backend.http.bots import BotController
 from backend.http.case_admin import CASE_ADMIN_CONTROLLERS
@@ -99,7 +101,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         template_config=template_config(),
         dependencies=DEPENDENCIES,
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers={
+            **EXCEPTION_HANDLERS,
+            HTTPException: console_or(EXCEPTION_HANDLERS[HTTPException]),
+        },
+        after_exception=[remember_signed_in],
         lifespan=[lifespan],
         middleware=[logs.RequestIdMiddleware, http_metrics_middleware()],
         request_max_body_size=MAX_BODY_BYTES,

@@ -39,7 +39,6 @@ def console_router() -> Router:
             dashboard_pages.dashboard_page,
             dashboard_pages.dashboard_csv,
             dashboard_pages.dashboard_xlsx,
-            error_pages.unknown_page,
         ],
         before_request=check_csrf,
         exception_handlers=error_pages.EXCEPTION_HANDLERS,
