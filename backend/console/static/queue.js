@@ -32,11 +32,24 @@
       })
       .then(function (html) {
         if (html === null || html === undefined) { return; }
+        // keyboard users keep their place: the focused case link is focused again after the
+        // rows are replaced (or, when that case left the queue, the table itself)
+        var focused = body.contains(document.activeElement)
+          ? document.activeElement.closest("tr[data-case-id]") : null;
         body.innerHTML = html;
         status.textContent = table.dataset.updatedText;
+        if (focused) {
+          var again = body.querySelector('tr[data-case-id="' + focused.dataset.caseId + '"] a');
+          (again || table).focus();
+        }
       })
       .catch(function () { /* offline for a moment: try again next round */ });
   }
   window.gridgovRefreshQueue = refresh;
+  var now = document.getElementById("queue-refresh");
+  if (now) {
+    now.hidden = false;
+    now.addEventListener("click", refresh);
+  }
   window.setInterval(refresh, seconds * 1000);
 })();
