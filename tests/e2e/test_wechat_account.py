@@ -17,7 +17,8 @@ from wechatpy.crypto import WeChatCrypto
 
 from backend.config import Settings
 from bots import delivery
-from bots.tables import ChannelLink, Conversation
+from bots.state import load_state
+from bots.tables import BotChannel, ChannelLink, Conversation
 from grid.cases.services import outbox, triage
 from grid.cases.services.categories import list_categories
 from grid.cases.tables import AssigneeKind, Case, Category
@@ -26,6 +27,7 @@ from tests.cases_support import POINTS, report
 from tests.fake_wechat import OA_APPID, OA_SECRET, FakeWeChat
 from tests.media_samples import phone_jpeg
 from tests.telegram_support import next_id
+from tests.workers import eventually
 
 APP_ID, TOKEN = OA_APPID, "wechat-token"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
@@ -165,6 +167,11 @@ async def report_until_confirm(
     fake_wx.media["m1"] = phone_jpeg(640, 480, seed=41)
     assert "照片" in await say(wx, openid, Content="上报")
     assert "照片已收到" in await say(wx, openid, "image", MediaId="m1", PicUrl="http://x/1.jpg")
+
+    async def photo_stored() -> bool:  # stored after the reply, as a person waits a moment
+        return bool((await load_state(BotChannel.wechat, openid)).data.get("photos"))
+
+    await eventually(photo_stored, timeout=20)
     lon, lat = wgs84_to_gcj02(*POINTS["grid_a1_1"])
     majors_text = await say(
         wx, openid, "location", Location_X=lat, Location_Y=lon, Scale=15, Label=""
