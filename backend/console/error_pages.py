@@ -11,6 +11,7 @@ with the console's page and leaves ``/api/…`` to the JSON handler.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +25,8 @@ from backend.console.session import PREFIX, SignInRequired, language_of, signed_
 from backend.console.texts import text
 from backend.errors import DomainError, ErrorCode
 from backend.i18n import translate
+
+log = logging.getLogger("gridgov.console")
 
 
 def _sign_in(request: Request[Any, Any, Any], exc: SignInRequired) -> Response[Any]:
@@ -79,7 +82,10 @@ async def remember_signed_in(exc: Exception, scope: Scope) -> None:
     state = scope.get("state")
     if state is None or "console_me" in state or not is_console_page(scope.get("path", "")):
         return
-    await signed_in(Request(scope))
+    try:
+        await signed_in(Request(scope))
+    except Exception:  # the database may be what failed: the page goes without the header
+        log.debug("console error page without the header", exc_info=True)
 
 
 def console_or(api_handler: Callable[[Request[Any, Any, Any], Any], Any]) -> Any:
