@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
+from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -15,6 +16,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from backend import db, logs, metrics, pii
 from backend.config import Settings, load_settings
 from backend.console import console_router, console_static_router, template_config
+from backend.console.error_pages import console_or, remember_signed_in
 from backend.http.auth import AuthController
 from backend.http.bots import BotController
 from backend.http.case_admin import CASE_ADMIN_CONTROLLERS
@@ -117,7 +119,11 @@ def create_app(settings: Settings | None = None, *, serving: bool = False) -> Li
         ],
         template_config=template_config(),
         dependencies=DEPENDENCIES,
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers={
+            **EXCEPTION_HANDLERS,
+            HTTPException: console_or(EXCEPTION_HANDLERS[HTTPException]),
+        },
+        after_exception=[remember_signed_in],
         lifespan=[lifespan],
         middleware=[logs.RequestIdMiddleware, HttpMetricsMiddleware],
         request_max_body_size=MAX_BODY_BYTES,

@@ -39,6 +39,7 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "community-seal-chains": {"task": "gridgov.community.seal_chains", "schedule": 60.0},
     "cases-sweep": {"task": "gridgov.cases.sweep", "schedule": 60.0},
     "cases-deliver-outbox": {"task": "gridgov.cases.deliver_outbox", "schedule": 10.0},
+    "bots-prune-seen": {"task": "gridgov.bots.prune_seen", "schedule": 300.0},
 }
 
 

@@ -7,6 +7,9 @@
   (a report being assembled): a restart or a second app process continues where the person is.
 * A :class:`ChannelDelivery` records each notification sent (or given up on) per chat, so the
   outbox's at-least-once retries never send twice and a dead chat stops being retried.
+* A :class:`SeenRequest` remembers, for the freshness window, each signed WeChat request's
+  (timestamp, nonce) and each message's MsgId with the reply given, across app processes:
+  a replay is refused and WeChat's retry of a slow message gets the same reply.
 """
 
 from __future__ import annotations
@@ -68,3 +71,18 @@ class ChannelDelivery(Table, tablename="bot_delivery"):
     attempts = Integer(default=0)
     last_error = Text(default="")
     updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class SeenKind(StrEnum):
+    nonce = "nonce"  # a signed request's (timestamp, nonce)
+    message = "message"  # a message's (openid, MsgId)
+
+
+class SeenRequest(Table, tablename="bot_seen_request"):
+    kind = Varchar(length=16, choices=SeenKind)
+    #: sha256 of the kind and the identifying parts: fixed length whatever the sender sent.
+    key_hash = Varchar(length=64, unique=True)
+    #: The signed timestamp (nonce) or the arrival (message); purged once outside the window.
+    at = Timestamptz(index=True)
+    #: The passive reply's text given to a message ('' while the first delivery is handled).
+    reply = Text(default="")

@@ -1,4 +1,4 @@
-"""Chat delivery inside Celery workers.
+"""Chat delivery inside Celery workers, and the bots' housekeeping.
 
 ``gridgov.cases.deliver_outbox`` runs in the worker process, so the worker needs the bots'
 outbox hook and a sender per configured channel. Importing this module (Celery imports it
@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from celery import shared_task
+
+from backend.celery_app import run_async
 from backend.config import Settings, load_settings
 from bots import delivery
 from bots.delivery import Notice
@@ -53,6 +56,14 @@ def install_worker_delivery(settings: Settings | None = None) -> None:
 
         account = WeChatAccount(settings)
         delivery.register_sender("wechat", account.send, rate=20.0, burst=20)
+
+
+@shared_task(name="gridgov.bots.prune_seen")
+def prune_seen_task() -> int:
+    """Forget WeChat nonces and MsgIds older than the freshness window (beat: 5 min)."""
+    from bots.wechat.seen import prune_seen
+
+    return run_async(prune_seen())
 
 
 install_worker_delivery()

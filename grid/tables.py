@@ -125,11 +125,14 @@ class GovernanceCenter(Table, tablename="governance_center"):
 
 
 class Department(Table, tablename="department"):
-    code = Varchar(length=32, unique=True)
+    # help_text: the admin site's tooltips (Chinese); Piccolo migrations ignore it
+    code = Varchar(length=32, unique=True, help_text="全局唯一，创建后不可修改")
     name = Varchar(length=100)
     kind = Varchar(length=32, choices=DepartmentKind)
-    unit = ForeignKey(OrgUnit, on_delete=OnDelete.restrict)
-    unit_prefix = Varchar(length=18, index=True)
+    unit = ForeignKey(
+        OrgUnit, on_delete=OnDelete.restrict, help_text="市、区或街道；创建后不可修改"
+    )
+    unit_prefix = Varchar(length=18, index=True, help_text="由所属单位自动填写")
 
 
 class HouseUnit(Table, tablename="house_unit"):

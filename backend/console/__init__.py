@@ -9,48 +9,18 @@ The pages stay out of the OpenAPI document.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from litestar import Request, Response, Router
-from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar import Router
 from litestar.static_files import create_static_files_router
 
-from backend.console import auth_pages, case_pages, dashboard_pages, queue_pages
-from backend.console.csrf import CsrfRefused, check_csrf
-from backend.console.render import error_page, template_config
-from backend.console.session import PREFIX, SignInRequired, language_of, to_sign_in
-from backend.console.texts import text
-from backend.errors import DomainError, ErrorCode
-from backend.i18n import translate
+from backend.console import auth_pages, case_pages, dashboard_pages, error_pages, queue_pages
+from backend.console.csrf import check_csrf
+from backend.console.render import template_config
+from backend.console.session import PREFIX
 
 STATIC = Path(__file__).with_name("static")
 
 __all__ = ["console_router", "console_static_router", "template_config"]
-
-
-def _sign_in(request: Request[Any, Any, Any], exc: SignInRequired) -> Response[Any]:
-    return to_sign_in(exc.next_path)
-
-
-def _csrf(request: Request[Any, Any, Any], exc: CsrfRefused) -> Any:
-    return error_page(request, 403, text("csrf", language_of(request)))
-
-
-def _domain(request: Request[Any, Any, Any], exc: DomainError) -> Any:
-    return error_page(request, exc.status, translate(exc.code, language_of(request), exc.data))
-
-
-def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Any:
-    language = language_of(request)
-    if isinstance(exc, NotFoundException):
-        data = {"kind": "page", "id": request.url.path}
-        return error_page(request, 404, translate(ErrorCode.NOT_FOUND, language, data))
-    if isinstance(exc, ValidationException):
-        data = {"field": "request", "reason": str(exc.detail)}
-        return error_page(request, 400, translate(ErrorCode.VALIDATION, language, data))
-    code = ErrorCode.INTERNAL if exc.status_code >= 500 else ErrorCode.VALIDATION
-    data = {"field": "request", "reason": str(exc.detail)}
-    return error_page(request, exc.status_code, translate(code, language, data))
 
 
 def console_router() -> Router:
@@ -71,12 +41,7 @@ def console_router() -> Router:
             dashboard_pages.dashboard_xlsx,
         ],
         before_request=check_csrf,
-        exception_handlers={
-            SignInRequired: _sign_in,
-            CsrfRefused: _csrf,
-            DomainError: _domain,
-            HTTPException: _http,
-        },
+        exception_handlers=error_pages.EXCEPTION_HANDLERS,
         include_in_schema=False,
         tags=["console"],
     )

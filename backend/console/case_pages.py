@@ -15,7 +15,7 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath
 
-from backend.console.render import me_of, page
+from backend.console.render import page
 from backend.console.session import language_of, session_actor, settings_of
 from backend.console.texts import text
 from backend.errors import DomainError, invalid
@@ -126,7 +126,6 @@ async def _render(
         )
         claimed_by = holder["display_name"] if holder else f"#{detail.case.claimed_by}"
     context = {
-        "me": await me_of(actor, request.url.path),
         "detail": detail,
         "c": detail.case,
         "duplicates": duplicates,

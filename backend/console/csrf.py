@@ -20,7 +20,7 @@ from litestar import Request
 from litestar.datastructures import Cookie
 
 from backend.config import Settings
-from backend.console.session import PREFIX
+from backend.console.session import PREFIX, signed_in
 
 CSRF_COOKIE = "gridgov_csrf"
 CSRF_FIELD = "_csrf"
@@ -64,4 +64,5 @@ async def check_csrf(request: Request[Any, Any, Any]) -> None:
     form = await request.form()
     sent = form.get(CSRF_FIELD)
     if not expected or not isinstance(sent, str) or not hmac.compare_digest(expected, sent):
+        await signed_in(request)  # the refusal page keeps the signed-in header
         raise CsrfRefused

@@ -20,7 +20,7 @@ from litestar import Request, Response, get
 from backend import clock
 from backend.console.charts import daily_chart_svg
 from backend.console.dashboard_texts import dash_text
-from backend.console.render import me_of, page
+from backend.console.render import page
 from backend.console.session import PREFIX, language_of, session_actor
 from backend.errors import forbidden, invalid
 from backend.http.kpis import file_response
@@ -153,7 +153,6 @@ async def dashboard_page(request: Request[Any, Any, Any]) -> Any:
         request,
         "dashboard.html",
         {
-            "me": await me_of(actor, request.url.path),
             "d": d,
             "choice": choice,
             "own": ranked.unit,

@@ -10,14 +10,14 @@ from typing import Any
 from litestar import Request, Response, get
 from litestar.params import FromQuery
 
-from backend.console.render import me_of, page
+from backend.console.render import page
 from backend.console.session import session_actor
 from backend.errors import invalid
 from grid.actors import Actor
 from grid.cases.calendar import Light
-from grid.cases.services import queries
 from grid.cases.services.categories import all_categories
-from grid.cases.services.queries import CaseView, Queue
+from grid.cases.services.queries import CaseView
+from grid.cases.services.queues import Queue, check_queue, queue_counts, triage_queue
 from grid.cases.states import DECIDERS, Party
 from grid.cases.tables import Channel
 from grid.permissions import Action
@@ -90,13 +90,13 @@ def read_filters(request: Request[Any, Any, Any]) -> Filters:
 def pick_queue(actor: Actor, value: str | None) -> Queue | None:
     """The asked-for queue when this user has it, else their first one."""
     tabs = queues_for(actor)
-    if value and queries.check_queue(value) in tabs:
-        return queries.check_queue(value)
+    if value and check_queue(value) in tabs:
+        return check_queue(value)
     return tabs[0] if tabs else None
 
 
 async def load_rows(actor: Actor, queue: Queue, filters: Filters) -> tuple[list[CaseView], int]:
-    return await queries.triage_queue(
+    return await triage_queue(
         actor,
         queue,
         category_id=filters.category_id,
@@ -117,9 +117,22 @@ async def unit_names(rows: list[CaseView]) -> dict[int, str]:
     return {u["id"]: u["name"] for u in found}
 
 
-def etag_of(queue: Queue, filters: Filters, rows: list[CaseView], total: int) -> str:
-    """Changes when a case arrives, leaves, moves or changes light."""
-    seen = repr((queue, filters, total, [(r.id, r.version, r.light) for r in rows]))
+async def tab_counts(actor: Actor) -> dict[str, int]:
+    """The badge of every tab this user has, from the domain's own queue conditions."""
+    counts = await queue_counts(actor, queues_for(actor))
+    return {str(q): n for q, n in counts.items()}
+
+
+def counts_header(counts: dict[str, int]) -> str:
+    """``escalated=2,new=0,…``: the polled fragment carries the badges in a header."""
+    return ",".join(f"{q}={n}" for q, n in counts.items())
+
+
+def etag_of(
+    queue: Queue, filters: Filters, rows: list[CaseView], total: int, counts: dict[str, int]
+) -> str:
+    """Changes when a case arrives, leaves, moves or changes light, or a tab's count moves."""
+    seen = repr((queue, filters, total, [(r.id, r.version, r.light) for r in rows], counts))
     return '"' + hashlib.sha256(seen.encode()).hexdigest()[:32] + '"'
 
 
@@ -147,9 +160,10 @@ async def queue_page(request: Request[Any, Any, Any], queue: FromQuery[str | Non
     total = 0
     if chosen is not None:
         rows, total = await load_rows(actor, chosen, filters)
+    counts = await tab_counts(actor)
     context = {
-        "me": await me_of(actor, request.url.path),
         "tabs": [str(q) for q in queues_for(actor)],
+        "counts": counts,
         "queue": str(chosen) if chosen else None,
         "filters": filters,
         "query": filters.query(),
@@ -157,7 +171,7 @@ async def queue_page(request: Request[Any, Any, Any], queue: FromQuery[str | Non
         "unit_names": await unit_names(rows),
         "total": total,
         "poll_seconds": POLL_SECONDS,
-        "etag": etag_of(chosen, filters, rows, total) if chosen else "",
+        "etag": etag_of(chosen, filters, rows, total, counts) if chosen else "",
         **await _options(actor),
     }
     return page(request, "queue.html", context)
@@ -172,7 +186,8 @@ async def queue_rows(request: Request[Any, Any, Any], queue: FromQuery[str | Non
         return Response(content=b"", status_code=204)
     filters = read_filters(request)
     rows, total = await load_rows(actor, chosen, filters)
-    etag = etag_of(chosen, filters, rows, total)
+    counts = await tab_counts(actor)
+    etag = etag_of(chosen, filters, rows, total, counts)
     if request.headers.get("if-none-match") == etag:
         return Response(content=b"", status_code=304, headers={"ETag": etag})
     context = {
@@ -182,5 +197,12 @@ async def queue_rows(request: Request[Any, Any, Any], queue: FromQuery[str | Non
         "queue": str(chosen),
     }
     return page(
-        request, "queue_rows.html", context, headers={"ETag": etag, "X-Queue-Total": str(total)}
+        request,
+        "queue_rows.html",
+        context,
+        headers={
+            "ETag": etag,
+            "X-Queue-Total": str(total),
+            "X-Queue-Counts": counts_header(counts),
+        },
     )

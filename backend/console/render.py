@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,12 +13,10 @@ from litestar.response import Template
 from litestar.template.config import TemplateConfig
 
 from backend.console.csrf import CSRF_FIELD, csrf_cookie, csrf_token
-from backend.console.nav import NavLink, nav_for
+from backend.console.me import Me
 from backend.console.session import language_of, settings_of
-from backend.console.texts import channel_name, level_name, role_name, text
-from grid.actors import Actor
+from backend.console.texts import channel_name, level_name, text
 from grid.cases.calendar import TZ
-from grid.tables import OrgUnit
 
 
 def local_time(value: datetime | None) -> str:
@@ -47,36 +44,6 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment()))
 
 
-@dataclass(frozen=True)
-class Grant:
-    role: str
-    unit_name: str
-
-
-@dataclass(frozen=True)
-class Me:
-    """Who is signed in, for the page header: name, roles at units, the menu they get."""
-
-    id: int
-    name: str
-    grants: list[Grant]
-    nav: list[NavLink]
-
-
-async def me_of(actor: Actor, path: str = "") -> Me:
-    ids = sorted({g.unit_id for g in actor.grants})
-    rows = (
-        await OrgUnit.select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.is_in(ids)) if ids else []
-    )
-    names = {r["id"]: r["name"] for r in rows}
-    return Me(
-        actor.id,
-        actor.name,
-        [Grant(role_name(g.role), names.get(g.unit_id, str(g.unit_id))) for g in actor.grants],
-        nav_for(actor, path),
-    )
-
-
 def page(
     request: Request[Any, Any, Any],
     name: str,
@@ -100,7 +67,7 @@ def page(
         "level_name": lambda level: level_name(level, language),
         "channel_name": lambda channel: channel_name(channel, language),
         "path": request.url.path,
-        "me": None,
+        "me": signed_in_me(request),
         **context,
     }
     return Template(
@@ -111,6 +78,13 @@ def page(
         cookies=[cookie] if cookie else [],
         headers={"Cache-Control": "no-store", **(headers or {})},
     )
+
+
+def signed_in_me(request: Request[Any, Any, Any]) -> Me | None:
+    """Who :func:`~backend.console.session.session_actor` found for this request, if anyone:
+    error pages, rendered by synchronous exception handlers, keep the header through it."""
+    me: Me | None = getattr(request.state, "console_me", None)
+    return me
 
 
 def error_page(request: Request[Any, Any, Any], status: int, message: str) -> Template:

@@ -16,6 +16,7 @@ from litestar.datastructures import Cookie
 
 from backend import auth
 from backend.config import Settings
+from backend.console.me import me_of
 from backend.errors import DomainError
 from backend.i18n import EN, ZH
 from grid.actors import Actor
@@ -47,15 +48,27 @@ def session_token(request: Request[Any, Any, Any]) -> str | None:
     return request.cookies.get(SESSION_COOKIE) or None
 
 
+async def signed_in(request: Request[Any, Any, Any]) -> Actor | None:
+    """The session's staff member or None; also keeps their page header (:mod:`.me`) in the
+    request's state, so an error page later in the same request still shows who, the menu
+    and the logout button."""
+    token = session_token(request)
+    if not token:
+        return None
+    try:
+        actor = await auth.actor_from_token(token)
+    except DomainError:
+        return None
+    request.state.console_me = await me_of(actor, request.url.path)
+    return actor
+
+
 async def session_actor(request: Request[Any, Any, Any]) -> Actor:
     """The signed-in staff member, or :class:`SignInRequired` (never a bearer header: the
     console is a cookie door, the JSON API a bearer door)."""
-    token = session_token(request)
-    if token:
-        try:
-            return await auth.actor_from_token(token)
-        except DomainError:
-            pass
+    actor = await signed_in(request)
+    if actor is not None:
+        return actor
     raise SignInRequired(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
 
 

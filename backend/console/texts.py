@@ -47,6 +47,7 @@ UI: dict[str, tuple[str, str]] = {
     "total": ("共 {n} 件", "{n} cases"),
     "live": ("每 {s} 秒自动刷新", "Refreshes every {s} s"),
     "updated": ("队列已更新", "Queue updated"),
+    "refresh_now": ("立即刷新", "Refresh now"),
     "no_queue": ("您的角色没有可用的工作队列", "Your role has no work queue"),
     "case": ("案件", "Case"),
     "back": ("返回队列", "Back to the queue"),

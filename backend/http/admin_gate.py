@@ -23,9 +23,10 @@ from starlette.authentication import (
 from starlette.requests import HTTPConnection
 
 from backend.auth import actor_from_token
-from backend.console.session import PREFIX, SESSION_COOKIE
+from backend.console.session import LANGUAGE_COOKIE, PREFIX, SESSION_COOKIE
 from backend.errors import DomainError, ErrorCode, forbidden
-from backend.i18n import ZH, pick_language, translate
+from backend.http.admin_labels import labelled_schema, schema_table
+from backend.i18n import EN, ZH, pick_language, translate
 from grid.actors import Actor
 from grid.cases.services.calendar import forget_calendar
 from grid.cases.services.categories import forget_categories
@@ -76,6 +77,33 @@ async def _send_json(scope: Scope, send: Send, exc: DomainError, default: str) -
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+def _relabel(send: Send, table: str, language: str) -> Send:
+    """Collects piccolo-admin's schema answer and sends it with our labels
+    (:mod:`backend.http.admin_labels`); anything but a 200 passes unchanged."""
+    start: dict[str, Any] = {}
+    chunks: list[bytes] = []
+
+    async def relabel(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            start.update(message)
+            return
+        if message["type"] != "http.response.body":
+            await send(message)
+            return
+        chunks.append(message.get("body", b""))
+        if message.get("more_body", False):
+            return
+        body = b"".join(chunks)
+        if start.get("status") == 200:
+            body = labelled_schema(body, table, language)
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({**start, "headers": headers})  # type: ignore[typeddict-item]
+        await send({"type": "http.response.body", "body": body})
+
+    return relabel
 
 
 async def _redirect(send: Send, location: str) -> None:
@@ -141,6 +169,11 @@ class AdminGate:
                 status = message["status"]
             await send(message)
 
+        table = schema_table(scope.get("method", ""), path)
+        if table is not None:
+            language = EN if _cookie(scope, LANGUAGE_COOKIE) == EN else ZH
+            await self.app(scope, receive, _relabel(send, table, language))
+            return
         await self.app(scope, receive, watch)
         if scope.get("method") in WRITES and 200 <= status < 300:
             # the caches every deadline and report reads: an edit is seen at once here

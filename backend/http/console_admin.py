@@ -18,6 +18,9 @@ as ``Authorization: Bearer``). So
   refuse. Fields the domain keeps fixed (a category's code and parent, a department's code
   and unit) are refused when changed; ``PUT`` and bulk deletes, which skip piccolo's hooks,
   are refused outright; org units are shown read-only (for the pickers).
+* The site speaks Chinese: piccolo-admin's own Simplified Chinese translation is the default
+  and English the one alternative in its language picker; column labels and table
+  descriptions come from :mod:`backend.http.admin_labels`.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from litestar import asgi
 from litestar.handlers import ASGIRouteHandler
 from litestar.types import Receive, Scope, Send
 from piccolo_admin.endpoints import create_admin
+from piccolo_admin.translations.data import ENGLISH, SIMPLIFIED_CHINESE
 from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.routing import Mount
 
@@ -42,7 +46,9 @@ def build_admin(*, production: bool = False) -> Any:
         admin_tables(),
         auto_include_related=False,
         site_name="gridgov 基础数据",
-        default_language_code="zh-CN",
+        # piccolo-admin ships its own UI translations: Chinese first, English in its picker
+        default_language_code=SIMPLIFIED_CHINESE.language_code,
+        translations=[SIMPLIFIED_CHINESE, ENGLISH],
         production=production,
     )
     swapped = False

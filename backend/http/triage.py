@@ -15,8 +15,9 @@ from backend.http.pagination import Page, check_page
 from backend.i18n import ZH, pick_language, translate
 from grid.actors import Actor
 from grid.cases.calendar import Light
-from grid.cases.services import queries, triage
-from grid.cases.services.queries import CaseView, Queue
+from grid.cases.services import triage
+from grid.cases.services.queries import CaseView
+from grid.cases.services.queues import Queue, check_queue, triage_queue
 from grid.cases.tables import AssigneeKind, Channel
 from grid.tables import Level
 
@@ -96,9 +97,9 @@ class TriageController(Controller):
         page_size: FromQuery[int] = 50,
     ) -> Page[CaseView]:
         offset, limit = check_page(page, page_size)
-        views, total = await queries.triage_queue(
+        views, total = await triage_queue(
             actor,
-            queries.check_queue(queue),
+            check_queue(queue),
             category_id=category_id,
             unit_id=unit_id,
             light=light,

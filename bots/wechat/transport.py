@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import OrderedDict
 from xml.parsers.expat import ExpatError
 
 from wechatpy.crypto import WeChatCrypto
@@ -25,13 +24,19 @@ from bots.delivery import Notice, PermanentFailure, register_sender, unregister_
 from bots.wechat import render
 from bots.wechat.flows import Answer, handle
 from bots.wechat.inbound import BadXml, check_safe, parse
+from bots.wechat.seen import (
+    MAX_SKEW_SECONDS,
+    claim_message,
+    first_use_of_nonce,
+    keep_reply,
+    release_message,
+    reply_of,
+)
 
 #: Errors that will not go away by retrying: invalid openid, user unsubscribed, no template.
 PERMANENT = {40003, 40037, 43004, 43101}
-#: How far a request's signed timestamp may be from our clock. WeChat retries an unanswered
-#: message three times within about 15 s, each signed afresh; five minutes leaves room for
-#: clock drift while a captured request soon stops being worth replaying.
-MAX_SKEW_SECONDS = 300
+#: What WeChat takes for "no passive reply" (and does not retry).
+NO_REPLY = "success"
 
 
 class BadSignature(Exception):
@@ -41,8 +46,6 @@ class BadSignature(Exception):
 class WeChatAccount:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        #: (timestamp, nonce) of the signed messages this process accepted, oldest first.
-        self._seen: OrderedDict[tuple[int, str], None] = OrderedDict()
         self.crypto = (
             WeChatCrypto(settings.wechat_token, settings.wechat_aes_key, settings.wechat_app_id)
             if settings.wechat_aes_key
@@ -69,14 +72,11 @@ class WeChatAccount:
         except InvalidSignatureException as exc:
             raise BadSignature from exc
 
-    def check_fresh(self, query: dict[str, str]) -> None:
+    async def check_fresh(self, query: dict[str, str]) -> None:
         """Refuse a signed request whose timestamp is stale (or from the future) or whose
-        (timestamp, nonce) this process has already accepted: the signature covers only
-        those two and the token, so a captured request would otherwise replay forever.
-
-        The memory is per process and spans ``MAX_SKEW_SECONDS``; with several app processes
-        a replay within that window can still reach another one (documented in
-        docs/reliability.md)."""
+        (timestamp, nonce) any app process has already accepted: the signature covers only
+        those two and the token, so a captured request would otherwise replay for as long as
+        it is fresh. The memory is the database's (:mod:`bots.wechat.seen`)."""
         try:
             stamp = int(query.get("timestamp", ""))
         except ValueError as exc:
@@ -84,12 +84,8 @@ class WeChatAccount:
         now = int(clock.now().timestamp())
         if abs(now - stamp) > MAX_SKEW_SECONDS:
             raise BadSignature("stale timestamp")
-        while self._seen and next(iter(self._seen))[0] < now - MAX_SKEW_SECONDS:
-            self._seen.popitem(last=False)
-        key = (stamp, query.get("nonce", ""))
-        if key in self._seen:
+        if not await first_use_of_nonce(stamp, query.get("nonce", "")):
             raise BadSignature("replayed nonce")
-        self._seen[key] = None
 
     def _open(self, body: bytes, query: dict[str, str]) -> bytes:
         if query.get("encrypt_type") != "aes":
@@ -112,15 +108,35 @@ class WeChatAccount:
         return plain.encode("utf-8") if isinstance(plain, str) else plain
 
     async def receive(self, body: bytes, query: dict[str, str]) -> tuple[str, Answer]:
-        """The passive reply (encrypted in safe mode) and the answer with its slow part."""
+        """The passive reply (encrypted in safe mode) and the answer with its slow part.
+
+        A message WeChat posts again (same MsgId, after a slow reply) gets the first
+        delivery's reply and runs nothing: the report flow must not submit twice."""
         self.verify(query)
-        self.check_fresh(query)
+        await self.check_fresh(query)
         inbound, message = parse(self._open(body, query))
-        answer = await handle(inbound, self.settings, self.download)
-        xml = TextReply(message=message, content=answer.text).render()
+        msg_id = str(getattr(message, "id", 0) or "")
+        if msg_id in ("", "0"):  # events carry no MsgId
+            answer = await handle(inbound, self.settings, self.download)
+            return self._reply(answer.text, message, query), answer
+        if not await claim_message(inbound.openid, msg_id):
+            earlier = await reply_of(inbound.openid, msg_id)
+            if earlier is None:
+                return NO_REPLY, Answer("")
+            return self._reply(earlier, message, query), Answer(earlier)
+        try:
+            answer = await handle(inbound, self.settings, self.download)
+        except BaseException:
+            await release_message(inbound.openid, msg_id)
+            raise
+        await keep_reply(inbound.openid, msg_id, answer.text)
+        return self._reply(answer.text, message, query), answer
+
+    def _reply(self, text: str, message: object, query: dict[str, str]) -> str:
+        xml: str = TextReply(message=message, content=text).render()
         if self.crypto is not None:
             xml = self.crypto.encrypt_message(xml, query.get("nonce", ""), str(int(time.time())))
-        return xml, answer
+        return xml
 
     async def download(self, media_id: str) -> bytes:
         response = await asyncio.to_thread(self.client.media.download, media_id)

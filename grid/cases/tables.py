@@ -96,29 +96,47 @@ class Category(Table, tablename="case_category"):
     """Two levels: a major category (``parent`` NULL, e.g. 01 市容环境) and its minor ones
     (e.g. 0101 暴露垃圾). Cases take minor categories only."""
 
-    code = Varchar(length=16, unique=True, index=True)
-    parent = ForeignKey("self", null=True, on_delete=OnDelete.restrict)
+    # help_text: the admin site's tooltips (Chinese); Piccolo migrations ignore it
+    code = Varchar(
+        length=16, unique=True, index=True, help_text="大类两位数字，小类为大类编码加两位"
+    )
+    parent = ForeignKey(
+        "self", null=True, on_delete=OnDelete.restrict, help_text="小类所属的大类；大类留空"
+    )
     name = Varchar(length=64)
     name_en = Varchar(length=100, default="")
-    kind = Varchar(length=16, choices=CategoryKind, default=CategoryKind.event)
-    first_level = Varchar(length=16, choices=Level, default=Level.grid)
+    kind = Varchar(
+        length=16,
+        choices=CategoryKind,
+        default=CategoryKind.event,
+        help_text="事件先交属地，部件先交权属单位",
+    )
+    first_level = Varchar(
+        length=16, choices=Level, default=Level.grid, help_text="由各级时限推出，不可直接修改"
+    )
     time_unit = Varchar(length=16, choices=TimeUnit, default=TimeUnit.working_days)
-    limits = JSON(default={})  # {"grid": 1, "community": 1, "street": 2, ...} in time_unit
-    duplicate_radius_m = Integer(default=50)
-    duplicate_window_h = Integer(default=24)
+    limits = JSON(
+        default={}, help_text='各级办理时限，如 {"grid": 1, "community": 1, "street": 2}'
+    )  # in time_unit
+    duplicate_radius_m = Integer(default=50, help_text="此距离内的同类案件提示为疑似重复")
+    duplicate_window_h = Integer(default=24, help_text="此时长内的同类案件提示为疑似重复")
     owner_department_kind = Varchar(
-        length=32, choices=DepartmentKind, null=True, default=None
+        length=32,
+        choices=DepartmentKind,
+        null=True,
+        default=None,
+        help_text="部件的常见权属部门，派遣时推荐",
     )  # a component's usual owner (权属单位), suggested on dispatch
-    active = Boolean(default=True)
+    active = Boolean(default=True, help_text="停用后不再接受新上报；已有案件保留此类别")
     updated_at = Timestamptz(default=TimestamptzNow())
 
 
 class Holiday(Table, tablename="holiday"):
     """A listed day of the working calendar: a holiday, or a make-up workday (调休上班)."""
 
-    day = Date(unique=True, index=True)
-    is_workday = Boolean(default=False)
-    name = Varchar(length=32, default="")
+    day = Date(unique=True, index=True, help_text="每天至多一条")
+    is_workday = Boolean(default=False, help_text="勾选为调休上班日，不勾选为休息日")
+    name = Varchar(length=32, default="", help_text="如 国庆节、春节调休，1–32 字")
 
 
 class Case(Table, tablename="case_record"):

@@ -194,3 +194,33 @@ async def test_unknown_choices_are_refused_with_the_field_named(client, world):
         answer = await client.patch(url, headers=as_(world, "admin"), json={field: value})
         assert answer.status_code == 400, (field, answer.text)
         assert field in answer.text
+
+
+async def test_the_admin_site_speaks_chinese_first_with_english_available(client, world):
+    listing = await client.get(ADMIN_PATH + "/public/translations/", headers=as_(world, "admin"))
+    assert listing.status_code == 200, listing.text
+    body = listing.json()
+    assert body["default_language_code"] == "zh-CN"
+    assert {t["language_code"] for t in body["translations"]} == {"zh-CN", "en"}
+    chinese = await client.get(
+        ADMIN_PATH + "/public/translations/zh-CN/", headers=as_(world, "admin")
+    )
+    assert chinese.status_code == 200 and chinese.json()["language_name"] == "Simplified Chinese"
+
+
+async def test_column_labels_and_table_help_are_chinese_unless_switched_to_english(client, world):
+    for table, column, zh, en in (
+        ("case_category", "duplicate_radius_m", "查重半径（米）", "Duplicate radius (m)"),
+        ("holiday", "is_workday", "调休上班", "Make-up workday"),
+        ("department", "unit", "所属单位", "Unit"),
+    ):
+        chinese = await client.get(f"{API}/{table}/schema/", headers=as_(world, "admin"))
+        assert chinese.status_code == 200, chinese.text
+        schema = chinese.json()
+        assert schema["properties"][column]["title"] == zh, table
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in schema["extra"]["help_text"]), table
+        assert "visible_column_names" in schema["extra"]  # piccolo-admin's own data kept
+        headers = as_(world, "admin")
+        headers["Cookie"] += "; gridgov_lang=en"
+        english = await client.get(f"{API}/{table}/schema/", headers=headers)
+        assert english.json()["properties"][column]["title"] == en, table

@@ -5,6 +5,8 @@ of the same door's rules."""
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 
@@ -216,3 +218,81 @@ async def test_the_console_root_leads_to_the_queue_and_serves_its_stylesheet(bro
         assert answer.status_code == 303 and answer.headers["location"] == "/console/queue"
     css = await browser_client.get("/console/static/console.css")
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+
+
+BADGE = re.compile(r'data-queue-count="(\w+)">(\d+)<')
+
+
+def badges(html: str) -> dict[str, int]:
+    return {queue: int(n) for queue, n in BADGE.findall(html)}
+
+
+async def test_tab_badges_count_what_each_queue_lists_and_follow_the_polling(
+    browser_client, client, world
+):
+    await console_sign_in(browser_client, "street_a_staff")
+    page = await browser_client.get("/console/queue?queue=overdue")
+    shown = badges(page.text)
+    assert set(shown) == {"escalated", "new", "overdue", "open"}
+    for queue, n in shown.items():
+        api = await client.get(
+            f"/api/v1/triage/queues/{queue}", headers=world.headers("street_a_staff")
+        )
+        assert api.json()["total"] == n, queue
+    etag = (await browser_client.get("/console/queue/rows?queue=overdue")).headers["etag"]
+    await escalated_to_street_a(world)  # escalated and open grow; the overdue rows do not
+    polled = await browser_client.get(
+        "/console/queue/rows?queue=overdue", headers={"If-None-Match": etag}
+    )
+    assert polled.status_code == 200
+    counts = dict(pair.split("=") for pair in polled.headers["x-queue-counts"].split(","))
+    assert int(counts["escalated"]) == shown["escalated"] + 1
+    assert int(counts["open"]) == shown["open"] + 1
+    assert int(counts["overdue"]) == shown["overdue"]
+
+
+async def test_a_grid_worker_gets_badges_only_for_the_queues_they_have(browser_client, world):
+    await console_sign_in(browser_client, "grid_worker_a")
+    page = await browser_client.get("/console/queue")
+    assert set(badges(page.text)) == {"overdue", "open"}
+
+
+def assert_inside_the_header(html: str, name: str) -> None:
+    assert name in html, "the signed-in user's name"
+    assert 'id="logout"' in html and 'href="/console/queue"' in html
+    assert '<nav aria-label="主导航">' in html
+
+
+async def test_an_unknown_console_path_is_a_chinese_html_404_inside_the_header(
+    browser_client, client, world
+):
+    anonymous = await browser_client.get("/console/no-such-page")
+    assert anonymous.status_code == 404
+    assert anonymous.headers["content-type"].startswith("text/html")
+    assert "未找到" in anonymous.text and 'id="logout"' not in anonymous.text
+    await console_sign_in(browser_client, "street_a_staff")
+    for path in ("/console/no-such-page", "/console/cases/12/deep/path", "/console/cases/x"):
+        answer = await browser_client.get(path)
+        assert answer.status_code == 404, path
+        assert answer.headers["content-type"].startswith("text/html"), path
+        assert "未找到" in answer.text, path
+        assert_inside_the_header(answer.text, world.actors["street_a_staff"].name)
+    api = await client.get("/api/v1/no-such-thing", headers=world.headers("street_a_staff"))
+    assert api.status_code == 404 and api.headers["content-type"].startswith("application/json")
+    assert set(api.json()) == {"code", "message", "data"}
+
+
+async def test_refusal_pages_keep_the_header_with_name_menu_and_logout(browser_client, world):
+    await console_sign_in(browser_client, "street_a_staff")
+    name = world.actors["street_a_staff"].name
+    other = await report(world, "grid_worker_b", grid="grid_b1_1")
+    not_found = await browser_client.get(f"/console/cases/{other['id']}")
+    assert not_found.status_code == 404
+    assert_inside_the_header(not_found.text, name)
+    case = await escalated_to_street_a(world)
+    no_csrf = await browser_client.post(f"/console/cases/{case['id']}/claim", data={})
+    assert no_csrf.status_code == 403
+    assert_inside_the_header(no_csrf.text, name)
+    bad_filter = await browser_client.get("/console/queue?queue=open&light=purple")
+    assert bad_filter.status_code == 400
+    assert_inside_the_header(bad_filter.text, name)

@@ -17,7 +17,8 @@ from wechatpy.crypto import WeChatCrypto
 
 from backend.config import Settings
 from bots import delivery
-from bots.tables import ChannelLink, Conversation
+from bots.state import load_state
+from bots.tables import BotChannel, ChannelLink, Conversation
 from grid.cases.services import outbox, triage
 from grid.cases.services.categories import list_categories
 from grid.cases.tables import AssigneeKind, Case, Category
@@ -26,6 +27,7 @@ from tests.cases_support import POINTS, report
 from tests.fake_wechat import OA_APPID, OA_SECRET, FakeWeChat
 from tests.media_samples import phone_jpeg
 from tests.telegram_support import next_id
+from tests.workers import eventually
 
 APP_ID, TOKEN = OA_APPID, "wechat-token"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
@@ -158,13 +160,18 @@ async def test_encrypted_message_round_trip(
         assert plain.status_code == 403  # safe mode takes no plain messages
 
 
-async def test_report_assembled_from_image_location_and_text(
-    wx: httpx.AsyncClient, fake_wx: FakeWeChat, world: Any
+async def report_until_confirm(
+    wx: httpx.AsyncClient, fake_wx: FakeWeChat, world: Any, openid: str, description: str
 ) -> None:
-    openid = await link(wx, world, "grid_worker_a")
+    """A linked grid worker's report up to the question 回复「确认」."""
     fake_wx.media["m1"] = phone_jpeg(640, 480, seed=41)
     assert "照片" in await say(wx, openid, Content="上报")
     assert "照片已收到" in await say(wx, openid, "image", MediaId="m1", PicUrl="http://x/1.jpg")
+
+    async def photo_stored() -> bool:  # stored after the reply, as a person waits a moment
+        return bool((await load_state(BotChannel.wechat, openid)).data.get("photos"))
+
+    await eventually(photo_stored, timeout=20)
     lon, lat = wgs84_to_gcj02(*POINTS["grid_a1_1"])
     majors_text = await say(
         wx, openid, "location", Location_X=lat, Location_Y=lon, Scale=15, Label=""
@@ -177,13 +184,39 @@ async def test_report_assembled_from_image_location_and_text(
     assert f"{majors.index(category['parent']) + 1}. " in majors_text
     await say(wx, openid, Content=str(majors.index(category["parent"]) + 1))
     assert "描述" in await say(wx, openid, Content=str(minors.index(category["id"]) + 1))
-    assert "回复「确认」" in await say(wx, openid, Content="路灯下垃圾成堆")
+    assert "回复「确认」" in await say(wx, openid, Content=description)
+
+
+async def test_report_assembled_from_image_location_and_text(
+    wx: httpx.AsyncClient, fake_wx: FakeWeChat, world: Any
+) -> None:
+    openid = await link(wx, world, "grid_worker_a")
+    await report_until_confirm(wx, fake_wx, world, openid, "路灯下垃圾成堆")
     assert "上报成功" in await say(wx, openid, Content="确认")
     case = await Case.select().where(Case.description == "路灯下垃圾成堆").first()
     assert case is not None and case["channel"] == "wechat" and case["coord_system"] == "gcj02"
     photos = case["photo_ids"]
     assert len(json.loads(photos) if isinstance(photos, str) else photos) == 1
     assert case["home_unit"] == world.units["grid_a1_1"]
+
+
+async def test_a_retried_message_gets_the_same_reply_and_makes_no_second_case(
+    wx: httpx.AsyncClient, fake_wx: FakeWeChat, world: Any
+) -> None:
+    """WeChat posts a message again (same MsgId, a fresh signature) when our reply was slow:
+    the retry is answered with the first reply and the report is submitted once."""
+    openid = await link(wx, world, "grid_worker_a")
+    description = f"重试的确认 {next_id()}"
+    await report_until_confirm(wx, fake_wx, world, openid, description)
+    confirm = xml(openid, "text", Content="确认")
+    first = await wx.post(DOOR, params=signed(), content=confirm)
+    assert first.status_code == 200, first.text
+    reply = xmltodict.parse(first.text)["xml"]["Content"]
+    assert "上报成功" in reply
+    retries = [await wx.post(DOOR, params=signed(), content=confirm) for _ in range(3)]
+    assert [r.status_code for r in retries] == [200, 200, 200]
+    assert [xmltodict.parse(r.text)["xml"]["Content"] for r in retries] == [reply] * 3
+    assert await Case.count().where(Case.description == description) == 1
 
 
 async def test_dispatch_sends_template_message_with_cached_then_refreshed_token(

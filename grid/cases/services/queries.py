@@ -1,6 +1,6 @@
-"""Read models: a case as people see it (number, light, names), its history, the triage
-queues, "my cases", and duplicate suggestions. Every read goes through the same scope rules
-as the moves (:mod:`grid.cases.services.access`)."""
+"""Read models: a case as people see it (number, light, names), its history,
+"my cases", and duplicate suggestions (the triage queues: :mod:`.queues`). Every read goes
+through the same scope rules as the moves (:mod:`grid.cases.services.access`)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,11 @@ import json
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from backend import clock
 from backend.config import Settings
-from backend.errors import forbidden, invalid, not_found
+from backend.errors import not_found
 from grid.actors import Actor
 from grid.cases.calendar import Light
 from grid.cases.deadlines import light_of
@@ -22,18 +21,14 @@ from grid.cases.services.categories import all_categories
 from grid.cases.services.moves import case_number
 from grid.cases.services.photos import CasePhotos, case_photos
 from grid.cases.states import (
-    DECIDERS,
     RUNNING,
     STATE_ZH,
     CaseState,
-    Party,
     allowed_actions,
     event_label,
     transition,
 )
-from grid.cases.tables import Arrival, AssigneeKind, Case, CaseEvent
-from grid.permissions import Action
-from grid.tables import OrgUnit
+from grid.cases.tables import AssigneeKind, Case, CaseEvent
 
 
 def _json(value: Any) -> Any:
@@ -217,83 +212,6 @@ async def case_detail(who: Who, case_id: int, *, settings: Settings | None = Non
     return CaseDetail(await case_view(row), history, my_actions(who, row), photos)
 
 
-class Queue(StrEnum):
-    new = "new"  # reported to one of my units, waiting to be filed
-    escalated = "escalated"  # climbed to one of my units, waiting for a decision
-    overdue = "overdue"  # past its deadline, anywhere in my scope
-    open = "open"  # every case whose clock runs, in my scope
-
-
-def _decider_units(actor: Actor) -> list[int]:
-    return sorted({g.unit_id for g in actor.grants if Party(g.role) in DECIDERS})
-
-
-def _under(column: Any, prefixes: list[str]) -> Any:
-    condition = column.like(prefixes[0] + "%")
-    for prefix in prefixes[1:]:
-        condition = condition | column.like(prefix + "%")
-    return condition
-
-
-async def triage_queue(
-    actor: Actor,
-    queue: Queue,
-    *,
-    category_id: int | None = None,
-    unit_id: int | None = None,
-    light: Light | None = None,
-    level: str | None = None,
-    channel: str | None = None,
-    offset: int = 0,
-    limit: int = 50,
-) -> tuple[list[CaseView], int]:
-    """A center's (or community's, grid leader's) work lists, oldest deadline first;
-    ``level`` is the responsible level now, ``channel`` the one the report came in by."""
-    now = clock.now()
-    if queue in (Queue.new, Queue.escalated):
-        units = _decider_units(actor)
-        if not units:
-            raise forbidden("case.triage")
-        waiting = (
-            [CaseState.reported] if queue is Queue.new else [CaseState.reported, CaseState.filed]
-        )
-        where = Case.unit.is_in(units) & Case.state.is_in(waiting)
-        if queue is Queue.escalated:
-            where = where & (Case.arrived_by == Arrival.escalation)
-    else:
-        prefixes = actor.scope_prefixes(Action.case_read)
-        if not prefixes:
-            raise forbidden(str(Action.case_read))
-        where = Case.state.is_in(list(RUNNING)) & _under(Case.unit_prefix, prefixes)
-        if queue is Queue.overdue:
-            where = where & (Case.deadline_at < now)
-    if category_id is not None:
-        where = where & (Case.category == category_id)
-    if unit_id is not None:
-        unit = await OrgUnit.select(OrgUnit.prefix).where(OrgUnit.id == unit_id).first()
-        if unit is None or not actor.may(Action.case_read, unit["prefix"]):
-            raise not_found("unit", unit_id)
-        where = where & (
-            Case.unit_prefix.like(unit["prefix"] + "%")
-            | Case.home_prefix.like(unit["prefix"] + "%")
-        )
-    if level is not None:
-        where = where & (Case.level == level)
-    if channel is not None:
-        where = where & (Case.channel == channel)
-    if light is not None:
-        where = where & Case.state.is_in(list(RUNNING))
-        if light is Light.red:
-            where = where & (Case.deadline_at < now)
-        elif light is Light.yellow:
-            where = where & (Case.warn_at <= now) & (Case.deadline_at >= now)
-        else:
-            where = where & (Case.warn_at > now)
-    rows = await Case.select().where(where).order_by(Case.deadline_at).offset(offset).limit(limit)
-    total = await Case.count().where(where)
-    return [await case_view(r) for r in rows], total
-
-
 async def my_cases(
     actor: Actor, *, reported: bool = False, offset: int = 0, limit: int = 50
 ) -> tuple[list[CaseView], int]:
@@ -395,9 +313,3 @@ async def duplicate_suggestions(who: Who, case_id: int, limit: int = 10) -> list
         for d, _, other in found[:limit]
     ]
 
-
-def check_queue(value: str) -> Queue:
-    try:
-        return Queue(value)
-    except ValueError:
-        raise invalid("queue", "new, escalated, overdue or open") from None
