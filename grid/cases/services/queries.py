@@ -312,4 +312,3 @@ async def duplicate_suggestions(who: Who, case_id: int, limit: int = 10) -> list
         )
         for d, _, other in found[:limit]
     ]
-
