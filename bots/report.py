@@ -12,7 +12,8 @@ import secrets
 from typing import Any
 
 from backend.config import Settings
-from bots.state import State
+from bots.state import State, change_state, load_state
+from bots.tables import BotChannel
 from grid.actors import Actor
 from grid.cases.services.categories import list_categories
 from grid.cases.services.intake import ReportDraft, Reported, report_case
@@ -27,15 +28,32 @@ def new_report(channel: str) -> State:
     return State(FLOW, "photos", {"client_id": f"{channel}-{secrets.token_hex(8)}", "photos": []})
 
 
-async def add_photo(actor: Actor, state: State, data: bytes, settings: Settings) -> int:
-    """Store one photo through Media; the number of photos in the draft."""
-    photos: list[int] = state.data.setdefault("photos", [])
-    if len(photos) >= MAX_PHOTOS:
-        return len(photos)
+async def add_photo(
+    actor: Actor, channel: BotChannel, chat: str, data: bytes, settings: Settings
+) -> int:
+    """Store one photo through Media and attach it to the chat's stored draft; the number of
+    photos in the draft.
+
+    The photo is attached to the state as it is *after* storing (``change_state``), not as it
+    was read before: other messages of the chat may have moved the draft on meanwhile. A draft
+    that has ended or changed flow by then keeps nothing (the stored photo is an orphan the
+    media sweep removes)."""
+    before = await load_state(channel, chat)
+    if not before.flow:
+        return 0
+    if len(before.data.get("photos", [])) >= MAX_PHOTOS:
+        return len(before.data["photos"])
     view = await upload_photo(actor, data, "chat.jpg", settings=settings)
-    if view.id not in photos:
-        photos.append(view.id)
-    return len(photos)
+
+    def attach(state: State) -> int:
+        if state.flow != before.flow:
+            return 0
+        photos: list[int] = state.data.setdefault("photos", [])
+        if view.id not in photos and len(photos) < MAX_PHOTOS:
+            photos.append(view.id)
+        return len(photos)
+
+    return (await change_state(channel, chat, attach))[1]
 
 
 def set_location(state: State, lon: float, lat: float, system: str = "wgs84") -> None:

@@ -6,12 +6,17 @@ write, so two processes behind a load balancer see the same step.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+from piccolo.engine.sqlite import SQLiteEngine
 
 from backend import clock
 from backend.db import write_transaction
 from bots.tables import BotChannel, Conversation
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -26,7 +31,10 @@ def _where(channel: BotChannel, chat: str) -> Any:
 
 
 async def load_state(channel: BotChannel, chat: str) -> State:
-    row = await Conversation.select().where(_where(channel, chat)).first()
+    return _state(await Conversation.select().where(_where(channel, chat)).first())
+
+
+def _state(row: dict[str, Any] | None) -> State:
     if row is None:
         return State()
     data = row["data"]
@@ -68,3 +76,23 @@ async def save_state(channel: BotChannel, chat: str, state: State) -> None:
 async def clear_state(channel: BotChannel, chat: str) -> None:
     async with write_transaction():
         await Conversation.delete().where(_where(channel, chat))
+
+
+async def change_state(
+    channel: BotChannel, chat: str, change: Callable[[State], T]
+) -> tuple[State, T]:
+    """Read, change and write one chat's state as one step under the row's lock.
+
+    For work that takes long between reading and writing (storing a photo): two photos of an
+    album arriving at once, or a location sent while a photo is stored, would otherwise each
+    write back the state they read and lose the other's change. SQLite's write transaction
+    is already exclusive; PostgreSQL locks the row.
+    """
+    async with write_transaction():
+        query = Conversation.select().where(_where(channel, chat))
+        if not isinstance(Conversation._meta.db, SQLiteEngine):
+            query = query.lock_rows()
+        state = _state(await query.first())
+        result = change(state)
+        await save_state(channel, chat, state)
+    return state, result

@@ -102,8 +102,7 @@ async def _report_step(chat: Chat, actor: Actor, state: State) -> None:
     msg = chat.inbound
     if state.step == "photos" and msg.photo_file_id:
         data = await chat.download(msg.photo_file_id)
-        count = await report.add_photo(actor, state, data, chat.settings)
-        await save_state(TG, chat.id, state)
+        count = await report.add_photo(actor, TG, chat.id, data, chat.settings)
         await chat.reply(render.PHOTO_OK.format(n=count), None)
     elif state.step == "photos" and msg.lon is not None and msg.lat is not None:
         report.set_location(state, msg.lon, msg.lat)
@@ -184,8 +183,7 @@ async def _handle_step(chat: Chat, actor: Actor, state: State) -> None:
     msg = chat.inbound
     if msg.photo_file_id:
         data = await chat.download(msg.photo_file_id)
-        await report.add_photo(actor, state, data, chat.settings)
-        await save_state(TG, chat.id, state)
+        await report.add_photo(actor, TG, chat.id, data, chat.settings)
         await chat.reply(render.ASK_HANDLE_NOTE, None)
         return
     if not msg.text:

@@ -80,10 +80,7 @@ async def _report_step(
 
         async def store() -> None:
             data = await download(msg.media_id)
-            fresh = await load_state(WX, msg.openid)  # other messages may have moved it on
-            if fresh.flow == report.FLOW:
-                await report.add_photo(actor, fresh, data, settings)
-                await save_state(WX, msg.openid, fresh)
+            await report.add_photo(actor, WX, msg.openid, data, settings)
 
         return Answer(render.PHOTO_RECEIVED, later=store)
     if msg.kind == "location" and msg.lon is not None and msg.lat is not None:
