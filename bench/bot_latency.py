@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import io
 import json
 import os
 import shutil
@@ -39,7 +37,16 @@ os.environ.setdefault("PICCOLO_CONF", "backend.piccolo_conf")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import fresh_database, hold_cases, percentile, print_summary, quantity, result  # noqa: E402
+from bench.common import (  # noqa: E402
+    bench_env,
+    fresh_database,
+    hold_cases,
+    open_world,
+    percentile,
+    print_summary,
+    quantity,
+    result,
+)
 
 REDIS = os.environ.get("GRIDGOV_BENCH_REDIS", "redis://127.0.0.1:6379/14")
 
@@ -120,14 +127,12 @@ async def taps(
 async def run(n: int, paths: list[str], held: int = 0) -> dict[str, Any]:
     import dataclasses
 
-    from backend import db, pii
-    from backend.config import load_settings
+    from backend import db
     from bots import delivery
     from bots.runtime import InProcessDelivery
     from grid.cases.services import outbox
     from grid.cases.tasks import kick_delivery
     from tests.fake_telegram import FakeBotApi
-    from tests.personas import build_world
     from tests.telegram_support import SECRET, TOKEN, BotHarness, next_id, text
     from tests.workers import celery_worker
 
@@ -137,9 +142,7 @@ async def run(n: int, paths: list[str], held: int = 0) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="gridgov-bench-"))
     fake = FakeBotApi().start()
     env = {
-        "GRIDGOV_DATABASE_URL": url,
-        "GRIDGOV_VAR_DIR": str(tmp),
-        "GRIDGOV_ENV": "dev",
+        **bench_env(url, tmp),
         "GRIDGOV_BROKER_URL": REDIS,
         "GRIDGOV_TASK_QUEUE": queue,
         "GRIDGOV_TELEGRAM_TOKEN": TOKEN,
@@ -149,13 +152,7 @@ async def run(n: int, paths: list[str], held: int = 0) -> dict[str, Any]:
     os.environ.update(env)  # the Celery kicker and worker read the same settings
     results: dict[str, list[float]] = {}
     try:
-        settings = load_settings(env)
-        pii.configure(settings.pii_key)
-        engine = db.ensure_engine(settings)
-        await db.open_pool(engine)
-        with contextlib.redirect_stdout(io.StringIO()):  # Piccolo reports every migration
-            await db.migrate()
-        world = await build_world(settings)
+        settings, engine, world = await open_world(env)
         held_s = await hold_cases(url, world, held)
         harness = await BotHarness(dataclasses.replace(settings)).start()
         chats = {}

@@ -8,12 +8,20 @@ processes and writes ``bench/RESULTS.md`` from the dicts.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import socket
 import time
 import uuid
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from piccolo.engine.base import Engine
+
+    from backend.config import Settings
+    from tests.personas import World
 
 PG_ADMIN = os.environ.get(
     "GRIDGOV_BENCH_PG",
@@ -40,6 +48,29 @@ async def fresh_database(prefix: str = "gridgov_bench") -> AsyncIterator[str]:
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await conn.close()
+
+
+def bench_env(url: str, var_dir: Path) -> dict[str, str]:
+    """The settings every bench starts from: its own database and scratch directory, dev mode."""
+    return {"GRIDGOV_DATABASE_URL": url, "GRIDGOV_VAR_DIR": str(var_dir), "GRIDGOV_ENV": "dev"}
+
+
+async def open_world(env: Mapping[str, str]) -> tuple[Settings, Engine, World]:
+    """Settings from ``env``, its PII key, an open pool, the migrated schema and the personas.
+
+    The caller closes the pool (``db.close_pool(engine)``) when its run is over.
+    """
+    from backend import db, pii
+    from backend.config import load_settings
+    from tests.personas import build_world
+
+    settings = load_settings(env)
+    pii.configure(settings.pii_key)
+    engine = db.ensure_engine(settings)
+    await db.open_pool(engine)
+    with contextlib.redirect_stdout(io.StringIO()):  # Piccolo reports every migration
+        await db.migrate()
+    return settings, engine, await build_world(settings)
 
 
 async def hold_cases(url: str, world: Any, count: int) -> float:

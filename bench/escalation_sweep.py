@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import io
 import os
 import shutil
 import sys
@@ -37,7 +35,14 @@ os.environ.setdefault("PICCOLO_CONF", "backend.piccolo_conf")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import fresh_database, print_summary, quantity, result  # noqa: E402
+from bench.common import (  # noqa: E402
+    bench_env,
+    fresh_database,
+    open_world,
+    print_summary,
+    quantity,
+    result,
+)
 
 GENERATE = """
 INSERT INTO case_record (
@@ -105,26 +110,16 @@ async def baseline(url: str, count: int, open_: int) -> float:
 
 
 async def measure_async(cases: int, open_: int, overdue: int) -> dict[str, Any]:
-    from backend import clock, db, pii
-    from backend.config import load_settings
+    from backend import clock, db
     from grid.cases.services.sweep import sweep_overdue
     from grid.cases.tables import Case, CaseEvent
     from tests.cases_support import category_id
-    from tests.personas import build_world
 
     tmp = Path(tempfile.mkdtemp(prefix="gridgov-bench-"))
     out: dict[str, Any] = {"cases": cases, "open": open_, "overdue": overdue}
     try:
         async with fresh_database() as url:
-            settings = load_settings(
-                {"GRIDGOV_DATABASE_URL": url, "GRIDGOV_VAR_DIR": str(tmp), "GRIDGOV_ENV": "dev"}
-            )
-            pii.configure(settings.pii_key)
-            engine = db.ensure_engine(settings)
-            await db.open_pool(engine)
-            with contextlib.redirect_stdout(io.StringIO()):  # Piccolo reports every migration
-                await db.migrate()
-            world = await build_world(settings)
+            _, engine, world = await open_world(bench_env(url, tmp))
             grid = world.units["grid_a1_1"]
             now = clock.now()
             import asyncpg

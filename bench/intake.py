@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import io
 import json
 import os
 import shutil
@@ -45,7 +43,16 @@ os.environ.setdefault("PICCOLO_CONF", "backend.piccolo_conf")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import PG_ADMIN, free_port, hold_cases, print_summary, quantity, result  # noqa: E402
+from bench.common import (  # noqa: E402
+    PG_ADMIN,
+    bench_env,
+    free_port,
+    hold_cases,
+    open_world,
+    print_summary,
+    quantity,
+    result,
+)
 
 WRK_SCRIPT = r"""
 local counter = 0
@@ -125,20 +132,10 @@ def serve(port: int, workers: int) -> None:
 
 
 async def prepare(url: str, var_dir: Path, held: int = 0) -> dict[str, Any]:
-    from backend import db, pii
-    from backend.config import load_settings
+    from backend import db
     from tests.cases_support import POINTS, category_id
-    from tests.personas import build_world
 
-    settings = load_settings(
-        {"GRIDGOV_DATABASE_URL": url, "GRIDGOV_VAR_DIR": str(var_dir), "GRIDGOV_ENV": "dev"}
-    )
-    pii.configure(settings.pii_key)
-    engine = db.ensure_engine(settings)
-    await db.open_pool(engine)
-    with contextlib.redirect_stdout(io.StringIO()):  # Piccolo reports every migration
-        await db.migrate()
-    world = await build_world(settings)
+    _, engine, world = await open_world(bench_env(url, var_dir))
     held_s = await hold_cases(url, world, held)
     lon, lat = POINTS["grid_a1_1"]
     out = {

@@ -33,6 +33,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.common import fmt
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTES = ROOT / "bench" / "notes"
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -206,14 +208,6 @@ def ensure_wrk(quick: bool, allow_python: bool) -> str:
 
 
 # --- RESULTS.md ------------------------------------------------------------------------------------
-
-
-def fmt(value: float) -> str:
-    if value >= 100:
-        return f"{value:,.0f}"
-    if value >= 10:
-        return f"{value:.1f}"
-    return f"{value:.2f}"
 
 
 def cell(res: dict[str, Any], key: str) -> str:

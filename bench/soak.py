@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import io
 import json
 import os
 import shutil
@@ -47,7 +46,7 @@ os.environ.setdefault("PICCOLO_CONF", "backend.piccolo_conf")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import fresh_database, percentile  # noqa: E402
+from bench.common import bench_env, fresh_database, open_world, percentile  # noqa: E402
 
 REDIS = os.environ.get("GRIDGOV_BENCH_REDIS", "redis://127.0.0.1:6379/13")
 
@@ -144,21 +143,11 @@ def memory_trend(samples: list[tuple[float, float]], warmup_s: float) -> dict[st
 
 async def setup(url: str, var_dir: Path, voters: int) -> dict[str, Any]:
     """Personas, an estate of ``voters`` owners with a matter open for voting (real clock)."""
-    from backend import db, pii
-    from backend.config import load_settings
+    from backend import db
     from tests.cases_support import POINTS, category_id
     from tests.estate import build_estate, open_matter
-    from tests.personas import build_world
 
-    settings = load_settings(
-        {"GRIDGOV_DATABASE_URL": url, "GRIDGOV_VAR_DIR": str(var_dir), "GRIDGOV_ENV": "dev"}
-    )
-    pii.configure(settings.pii_key)
-    engine = db.ensure_engine(settings)
-    await db.open_pool(engine)
-    with contextlib.redirect_stdout(io.StringIO()):  # Piccolo reports every migration
-        await db.migrate()
-    world = await build_world(settings)
+    settings, engine, world = await open_world(bench_env(url, var_dir))
     estate = await build_estate(world, voters)
     matter = await open_matter(world, estate, hours=6, frozen=False)
     facts = {

@@ -10,6 +10,10 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from backend.config import Settings
 
 GRIDGOV = str(Path(sys.executable).with_name("gridgov"))
 
@@ -69,6 +73,23 @@ def gridgov_serve(
                 process.kill()
                 process.wait()
         out.close()
+
+
+@contextlib.contextmanager
+def serving_test_database(settings: Settings, var_dir: Path, **extra: str) -> Iterator[str]:
+    """A dev-mode server on the tests' own database and keys (migrated already), so it reads
+    and writes what the test's in-process services do; yields its base URL."""
+    env = serve_env(
+        var_dir,
+        settings.database_url,
+        GRIDGOV_ENV="dev",
+        GRIDGOV_PII_KEY=settings.pii_key,
+        GRIDGOV_SECRET_KEY=settings.secret_key,
+        **extra,
+    )
+    port = free_port()
+    with gridgov_serve(env, port, "--no-migrate", log=var_dir / "serve.log"):
+        yield f"http://127.0.0.1:{port}"
 
 
 @contextlib.contextmanager

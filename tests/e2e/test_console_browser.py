@@ -27,7 +27,7 @@ from tests.cases_support import report
 from tests.conftest import service_missing
 from tests.console_support import escalated_to_street_a
 from tests.personas import PASSWORD
-from tests.servers import free_port, gridgov_serve, serve_env
+from tests.servers import serving_test_database
 
 HOSTILE = "<script>alert(1)</script> ' OR 1=1 --"
 
@@ -38,17 +38,8 @@ def server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iter
     if why:
         service_missing("the browser test tools", RuntimeError(why))
     var = tmp_path_factory.mktemp("console-server")
-    env = serve_env(
-        var,
-        settings.database_url,
-        GRIDGOV_ENV="dev",
-        GRIDGOV_PII_KEY=settings.pii_key,
-        GRIDGOV_SECRET_KEY=settings.secret_key,
-        GRIDGOV_MEDIA_URL=settings.media_url,
-    )
-    port = free_port()
-    with gridgov_serve(env, port, "--no-migrate", log=var / "serve.log"):
-        yield f"http://127.0.0.1:{port}"
+    with serving_test_database(settings, var, GRIDGOV_MEDIA_URL=settings.media_url) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

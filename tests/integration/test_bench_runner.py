@@ -5,35 +5,18 @@ so this runs in the PostgreSQL pass only (once per suite, ~1–2 min on a quiet 
 
 from __future__ import annotations
 
-import asyncio
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bench.run_all import BENCHES
-from tests.conftest import PG_URL, TEST_DB, service_missing
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bench_support import postgres_or_skip, run_bench
+from tests.conftest import TEST_DB
 
 pytestmark = pytest.mark.skipif(
     TEST_DB != "postgres", reason="the benches run on PostgreSQL; once, in the PostgreSQL pass"
 )
-
-
-def _postgres_or_skip() -> None:
-    import asyncpg
-
-    async def ping() -> None:
-        conn = await asyncpg.connect(PG_URL, timeout=5)
-        await conn.close()
-
-    try:
-        asyncio.run(ping())
-    except (OSError, asyncpg.PostgresError) as exc:
-        service_missing(f"PostgreSQL at {PG_URL}", exc)
 
 
 def _summary(text: str) -> list[list[str]]:
@@ -43,16 +26,9 @@ def _summary(text: str) -> list[list[str]]:
 
 
 def test_quick_run_of_every_bench_writes_a_complete_results_table(tmp_path: Path) -> None:
-    _postgres_or_skip()
+    postgres_or_skip()
     out = tmp_path / "RESULTS.md"
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.run_all", "--quick", "--out", str(out)],
-        cwd=ROOT,
-        env={"GRIDGOV_BENCH_PG": PG_URL, "PATH": "/usr/bin:/bin:/usr/local/bin"},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    done = run_bench("-m", "bench.run_all", "--quick", "--out", str(out))
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
     text = out.read_text(encoding="utf-8")
     for field in ("**Command:**", "**Date:**", "**Machine:**", "PostgreSQL", "**Load average**"):

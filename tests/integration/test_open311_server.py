@@ -21,7 +21,7 @@ from backend.app import create_app
 from backend.config import Settings, load_settings
 from tests.cases_support import POINTS
 from tests.open311_support import check, new_key
-from tests.servers import GRIDGOV, free_port, gridgov_serve, serve_env
+from tests.servers import GRIDGOV, serve_env, serving_test_database
 
 SCHEMA = schemathesis.openapi.from_dict(
     create_app(load_settings({})).openapi_schema.to_schema()
@@ -30,17 +30,8 @@ SCHEMA = schemathesis.openapi.from_dict(
 
 @pytest.fixture(scope="module")
 def server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    var = tmp_path_factory.mktemp("open311-server")
-    env = serve_env(
-        var,
-        settings.database_url,
-        GRIDGOV_ENV="dev",
-        GRIDGOV_PII_KEY=settings.pii_key,
-        GRIDGOV_SECRET_KEY=settings.secret_key,
-    )
-    port = free_port()
-    with gridgov_serve(env, port, "--no-migrate", log=var / "serve.log"):
-        yield f"http://127.0.0.1:{port}"
+    with serving_test_database(settings, tmp_path_factory.mktemp("open311-server")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

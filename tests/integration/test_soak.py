@@ -6,18 +6,15 @@ documented command (docs/reliability.md, "6. Load")."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bench.soak import RATES, REDIS, REPORTS
-from tests.conftest import PG_URL, TEST_DB, service_missing
+from tests.bench_support import postgres_or_skip, redis_or_skip, run_bench
+from tests.conftest import TEST_DB
 
-ROOT = Path(__file__).resolve().parents[2]
 #: The server's RSS takes one step ~30 s into the load (then stays flat): warm up past it.
 SECONDS, WARMUP = 60, 40
 
@@ -31,42 +28,14 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _services_or_skip() -> None:
-    import asyncpg
-    import redis
-
-    async def ping() -> None:
-        conn = await asyncpg.connect(PG_URL, timeout=5)
-        await conn.close()
-
-    try:
-        asyncio.run(ping())
-    except (OSError, asyncpg.PostgresError) as exc:
-        service_missing(f"PostgreSQL at {PG_URL}", exc)
-    try:
-        redis.Redis.from_url(REDIS, socket_connect_timeout=2).ping()
-    except redis.RedisError as exc:
-        service_missing(f"Redis at {REDIS}", exc)
-
-
 def test_mixed_soak_at_five_times_the_city_rate_has_no_errors_and_flat_memory(
     tmp_path: Path,
 ) -> None:
-    _services_or_skip()
+    postgres_or_skip()
+    redis_or_skip(REDIS)
     out = tmp_path / "soak.json"
     args = ["--seconds", str(SECONDS), "--warmup", str(WARMUP), "--json", str(out)]
-    done = subprocess.run(
-        [sys.executable, "bench/soak.py", *args],
-        cwd=ROOT,
-        env={
-            "GRIDGOV_BENCH_PG": PG_URL,
-            "GRIDGOV_BENCH_REDIS": REDIS,
-            "PATH": "/usr/bin:/bin:/usr/local/bin",
-        },
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    done = run_bench("bench/soak.py", *args, GRIDGOV_BENCH_REDIS=REDIS)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     res = json.loads(out.read_text(encoding="utf-8"))
     report = done.stdout[-3000:]
