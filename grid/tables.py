@@ -24,6 +24,7 @@ from piccolo.columns import (
     ForeignKey,
     Integer,
     OnDelete,
+    OnUpdate,
     Text,
     Timestamptz,
     Varchar,
@@ -189,7 +190,10 @@ class ResidentNameToken(Table, tablename="resident_name_token"):
     """Keyed tokens of a resident's name (``backend.pii.name_tokens``): what makes an encrypted
     name searchable by any part. Rows go with the resident (cascade)."""
 
-    resident = ForeignKey(Resident, on_delete=OnDelete.cascade)
+    # NOT NULL and no ON UPDATE action: as the table was first created (by raw DDL)
+    resident = ForeignKey(
+        Resident, null=False, on_delete=OnDelete.cascade, on_update=OnUpdate.no_action
+    )
     token = Varchar(length=32)
 
 

@@ -1,58 +1,143 @@
-"""Open311 clients (hashed API keys) and what each Open311 request brought (written by hand:
-one DDL per engine, the same columns as ``backend.tables``)."""
+"""Open311 clients (hashed API keys) and what each Open311 request brought.
+
+The tables are recorded through the ``MigrationManager`` (so ``piccolo migrations new --auto``
+knows them), with the same columns as ``backend.tables``; the index on a request's client is
+raw SQL after them (the first, raw-DDL version of this migration built the same schema).
+"""
+
+from typing import Any
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.columns.base import OnDelete, OnUpdate
+from piccolo.columns.column_types import (
+    JSON,
+    BigInt,
+    ForeignKey,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns.indexes import IndexMethod
 from piccolo.engine import engine_finder
-from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.table import Table
+
+from backend.migration_stages import StagedMigration
 
 ID = "2026-11-25T17:00:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "open311 clients and requests"
 
-CLIENT = (
-    'CREATE TABLE IF NOT EXISTS "open311_client" ("id" {serial} PRIMARY KEY NOT NULL, '
-    "\"name\" VARCHAR(100) NOT NULL DEFAULT '', "
-    "\"key_hash\" VARCHAR(64) UNIQUE NOT NULL DEFAULT '', "
-    '"created_by" INTEGER REFERENCES "staff_account" ("id") ON DELETE SET NULL '
-    "ON UPDATE CASCADE DEFAULT null, "
-    '"created_at" TIMESTAMPTZ NOT NULL DEFAULT current_timestamp, '
-    '"revoked_at" TIMESTAMPTZ DEFAULT null)'
-)
-REQUEST = (
-    'CREATE TABLE IF NOT EXISTS "open311_request" ("id" {serial} PRIMARY KEY NOT NULL, '
-    '"case_id" {bigint} UNIQUE NOT NULL DEFAULT 0, '
-    '"client" INTEGER REFERENCES "open311_client" ("id") ON DELETE RESTRICT '
-    "ON UPDATE CASCADE DEFAULT null, "
-    "\"token\" VARCHAR(36) UNIQUE NOT NULL DEFAULT '', "
-    "\"attributes\" JSON NOT NULL DEFAULT '{{}}', "
-    "\"media_url\" VARCHAR(2000) NOT NULL DEFAULT '', "
-    "\"contact\" TEXT NOT NULL DEFAULT '', "
-    '"created_at" TIMESTAMPTZ NOT NULL DEFAULT current_timestamp)'
-)
 INDEX = 'CREATE INDEX IF NOT EXISTS ix_open311_request_client ON "open311_request" ("client")'
 
 
+def _id() -> Serial:
+    return Serial(
+        null=False,
+        primary_key=True,
+        unique=False,
+        index=False,
+        index_method=IndexMethod.btree,
+        choices=None,
+        db_column_name="id",
+        secret=False,
+    )
+
+
+class StaffAccount(Table, tablename="staff_account", schema=None):
+    """What ``open311_client.created_by`` refers to (as auto migrations write it)."""
+
+    id = _id()
+
+
+class Open311Client(Table, tablename="open311_client", schema=None):
+    """What ``open311_request.client`` refers to (as auto migrations write it)."""
+
+    id = _id()
+
+
+def _params(**given: Any) -> dict[str, Any]:
+    """A column's full parameters, as ``piccolo migrations new --auto`` writes them."""
+    return {
+        "null": False,
+        "primary_key": False,
+        "unique": False,
+        "index": False,
+        "index_method": IndexMethod.btree,
+        "choices": None,
+        "db_column_name": None,
+        "secret": False,
+    } | given
+
+
+def _tables(manager: MigrationManager) -> None:
+    tables = {
+        "Open311Client": (
+            "open311_client",
+            (
+                ("name", Varchar, _params(length=100, default="")),
+                ("key_hash", Varchar, _params(length=64, default="", unique=True)),
+                (
+                    "created_by",
+                    ForeignKey,
+                    _params(
+                        references=StaffAccount,
+                        on_delete=OnDelete.set_null,
+                        on_update=OnUpdate.cascade,
+                        target_column=None,
+                        null=True,
+                    ),
+                ),
+                ("created_at", Timestamptz, _params(default=TimestamptzNow())),
+                ("revoked_at", Timestamptz, _params(default=None, null=True)),
+            ),
+        ),
+        "Open311Request": (
+            "open311_request",
+            (
+                ("case_id", BigInt, _params(default=0, unique=True)),
+                (
+                    "client",
+                    ForeignKey,
+                    _params(
+                        references=Open311Client,
+                        on_delete=OnDelete.restrict,
+                        on_update=OnUpdate.cascade,
+                        target_column=None,
+                        null=True,
+                    ),
+                ),
+                ("token", Varchar, _params(length=36, default="", unique=True)),
+                ("attributes", JSON, _params(default="{}")),
+                ("media_url", Varchar, _params(length=2000, default="")),
+                ("contact", Text, _params(default="")),
+                ("created_at", Timestamptz, _params(default=TimestamptzNow())),
+            ),
+        ),
+    }
+    for class_name, (tablename, columns) in tables.items():
+        manager.add_table(class_name=class_name, tablename=tablename)
+        for name, column_class, params in columns:
+            manager.add_column(
+                table_class_name=class_name,
+                tablename=tablename,
+                column_name=name,
+                db_column_name=name,
+                column_class_name=column_class.__name__,
+                column_class=column_class,
+                params=params,
+            )
+
+
+async def _index() -> None:
+    engine = engine_finder()
+    assert engine is not None
+    await engine.run_ddl(INDEX)
+
+
 async def forwards() -> MigrationManager:
-    manager = MigrationManager(migration_id=ID, app_name="backend", description=DESCRIPTION)
-
-    async def create() -> None:
-        engine = engine_finder()
-        assert engine is not None
-        sqlite = isinstance(engine, SQLiteEngine)
-        types = {
-            "serial": "INTEGER" if sqlite else "SERIAL",
-            "bigint": "INTEGER" if sqlite else "BIGINT",
-        }
-        await engine.run_ddl(CLIENT.format(**types))
-        await engine.run_ddl(REQUEST.format(**types))
-        await engine.run_ddl(INDEX)
-
-    async def drop() -> None:
-        engine = engine_finder()
-        assert engine is not None
-        await engine.run_ddl('DROP TABLE IF EXISTS "open311_request"')
-        await engine.run_ddl('DROP TABLE IF EXISTS "open311_client"')
-
-    manager.add_raw(create)
-    manager.add_raw_backwards(drop)
+    manager = StagedMigration(migration_id=ID, app_name="backend", description=DESCRIPTION)
+    manager.schema(_tables)
+    manager.data(_index)  # going back, the index goes with its table
     return manager
