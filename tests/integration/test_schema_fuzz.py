@@ -1,7 +1,8 @@
 """Schemathesis over the whole OpenAPI document (Open311 aside: its spec's error arrays have
-their own fuzz test), against a running ``gridgov serve``, signed in as a grid worker, a
-department handler, an admin and a resident (mini-program session): no answer is a 5xx, and
-every 4xx is the API's ``{code, message, data}`` error.
+their own fuzz test), against a running ``gridgov serve``, as each persona of the
+authorization matrix: anonymous, a resident of street A and one of street B (mini-program
+sessions), a grid worker, the staff of street A and of street B, a department handler and an
+admin: no answer is a 5xx, and every 4xx is the API's ``{code, message, data}`` error.
 
 The server runs on a **private copy** of the test database taken after the test world is
 built (SQLite: the backup API; PostgreSQL: ``pg_dump`` into a database of its own, dropped
@@ -46,6 +47,9 @@ def _fuzzing_only() -> SchemathesisConfig:
     return config
 
 
+# Staff personas with random examples only; the admin also gets the coverage phase.
+STAFF_PERSONAS = ("grid_worker_a", "street_a_staff", "street_b_staff", "department_handler")
+
 # Staff tokens only get 401 on the mini-program and a resident's session only 401 on the
 # staff API (the authorization matrix checks both), so each persona fuzzes its own side.
 MP_SCHEMA = SCHEMA.include(path_regex="^/mp/v1/")
@@ -53,9 +57,11 @@ STAFF_SCHEMA = SCHEMA.exclude(path_regex="^/mp/v1/")
 # The coverage phase (boundary values of every parameter, unexpected methods) runs as the
 # admin, who reaches every service deepest, and as the resident; the grid worker and the
 # department handler, refused at the door or in scope for most of it, get random examples.
-FUZZING_SCHEMA = schemathesis.openapi.from_dict(RAW_SCHEMA, config=_fuzzing_only()).exclude(
-    path_regex="^/(open311|mp/v1)/"
+_FUZZING_ONLY = schemathesis.openapi.from_dict(RAW_SCHEMA, config=_fuzzing_only()).exclude(
+    path_regex="^/open311/"
 )
+FUZZING_SCHEMA = _FUZZING_ONLY.exclude(path_regex="^/mp/v1/")
+FUZZING_MP_SCHEMA = _FUZZING_ONLY.include(path_regex="^/mp/v1/")
 SESSION_ENDING = {
     ("POST", "/api/v1/auth/logout"),
     ("POST", "/mp/v1/auth/logout"),
@@ -146,11 +152,13 @@ def new_account(server: str, world: Any, role: str, unit: str) -> str:
     return username
 
 
-def resident_headers(server: str, world: Any, fake: FakeWeChat, keeper: str) -> dict[str, str]:
-    """A new resident of grid A1-1 (in the private database), bound to a new WeChat user by
-    the community staff account ``keeper``."""
+def resident_headers(
+    server: str, world: Any, fake: FakeWeChat, keeper: str, micro_grid: str = "grid_a1_1_m1"
+) -> dict[str, str]:
+    """A new resident of ``micro_grid`` (in the private database), bound to a new WeChat user
+    by the community staff account ``keeper`` of its community."""
     staff = staff_headers(server, keeper)
-    micro = world.units["grid_a1_1_m1"]
+    micro = world.units[micro_grid]
     house = post(
         server,
         "/api/v1/house-units/",
@@ -182,20 +190,27 @@ class Sessions:
 
     def __init__(self, server: str, world: Any, fake: FakeWeChat) -> None:
         self.server, self.world, self.fake = server, world, fake
-        self.usernames = {p: f"t_{p}" for p in ("grid_worker_a", "department_handler")}
+        self.usernames = {p: f"t_{p}" for p in STAFF_PERSONAS}
         self.usernames["admin"] = new_account(server, world, "admin", "city")
-        self.keeper = new_account(server, world, "community_staff", "community_a1")
+        self.keepers = {
+            "resident": (new_account(server, world, "community_staff", "community_a1"), "a1"),
+            "resident_b": (new_account(server, world, "community_staff", "community_b1"), "b1"),
+        }
         self.headers = {p: staff_headers(server, u) for p, u in self.usernames.items()}
-        self.headers["resident"] = self.new_resident()
+        self.headers["anonymous"] = {}
+        for resident in self.keepers:
+            self.headers[resident] = self.new_resident(resident)
 
-    def new_resident(self) -> dict[str, str]:
-        return resident_headers(self.server, self.world, self.fake, self.keeper)
+    def new_resident(self, persona: str) -> dict[str, str]:
+        keeper, community = self.keepers[persona]
+        micro_grid = f"grid_{community}_1_m1"
+        return resident_headers(self.server, self.world, self.fake, keeper, micro_grid)
 
     def after(self, persona: str, method: str, path: str, status: int) -> None:
         if (method, path) in SESSION_ENDING and 200 <= status < 300:
             self.headers[persona] = (
-                self.new_resident()
-                if persona == "resident"
+                self.new_resident(persona)
+                if persona in self.keepers
                 else staff_headers(self.server, self.usernames[persona])
             )
 
@@ -233,7 +248,7 @@ FUZZ_SETTINGS = given_settings(
 )
 
 
-@pytest.mark.parametrize("persona", ("grid_worker_a", "department_handler"))
+@pytest.mark.parametrize("persona", STAFF_PERSONAS)
 @FUZZING_SCHEMA.parametrize()
 @FUZZ_SETTINGS
 def test_fuzzed_staff_requests_get_no_server_error_and_errors_keep_their_shape(
@@ -256,3 +271,19 @@ def test_fuzzed_mini_program_requests_of_a_resident_get_no_server_error(
     case: Any, server: str, sessions: Sessions
 ) -> None:
     fuzz(case, "resident", server, sessions)
+
+
+@FUZZING_MP_SCHEMA.parametrize()
+@FUZZ_SETTINGS
+def test_fuzzed_mini_program_requests_of_a_resident_of_another_street_get_no_server_error(
+    case: Any, server: str, sessions: Sessions
+) -> None:
+    fuzz(case, "resident_b", server, sessions)
+
+
+@_FUZZING_ONLY.parametrize()
+@FUZZ_SETTINGS
+def test_fuzzed_requests_without_credentials_get_no_server_error(
+    case: Any, server: str, sessions: Sessions
+) -> None:
+    fuzz(case, "anonymous", server, sessions)
