@@ -232,3 +232,13 @@ async def test_triage_queues_filter_by_responsible_level_and_source_channel(clie
     assert case["id"] not in await ids("channel=open311")
     bad = await client.get(f"{url}?channel=carrier-pigeon", headers=street)
     assert bad.status_code == 400 and bad.json()["code"] == "validation_error"
+
+
+async def test_a_page_far_past_the_end_is_refused_not_a_crash(client, world):
+    """Found by schema fuzzing: the offset of such a page overflowed SQLite and answered 500."""
+    for url in ("/api/v1/cases/mine", "/api/v1/notifications"):
+        response = await client.get(
+            url, params={"page": 960049248319291520}, headers=world.headers("admin")
+        )
+        assert response.status_code == 400, response.text
+        assert response.json()["data"]["field"] == "page"
